@@ -1,0 +1,150 @@
+using FlowEngine.Core.Context;
+using FlowEngine.Core.Runtime;
+using FlowEngine.Core.Values;
+using Microsoft.Extensions.Logging;
+
+namespace FlowEngine.Core.Nodes;
+
+/// <summary>
+/// Base class of every node type. The runtime constructs a node from its configuration (no side effects in the
+/// constructor: a deploy that fails later must not have opened anything), calls <see cref="OnStartAsync"/>,
+/// delivers messages one at a time through <see cref="OnInputAsync"/>, and calls <see cref="OnCloseAsync"/> on
+/// redeploy or shutdown.
+/// </summary>
+/// <remarks>
+/// Inputs, timer callbacks posted with <see cref="StartTimer"/> and <see cref="Post"/> all run on the node's own
+/// serial mailbox, so node code never runs on two threads at once and needs no locks. Different nodes run in parallel.
+/// </remarks>
+public abstract class FlowNode
+{
+    private readonly List<ITimer> _timers = [];
+    private NodeRunner? _runner;
+
+    protected FlowNode(NodeSetup setup)
+    {
+        Setup = setup;
+        Config = setup.Config;
+        Id = setup.RuntimeId;
+        Type = setup.Config.Type;
+        Name = setup.Config.Name;
+        Services = setup.Services;
+    }
+
+    public NodeSetup Setup { get; }
+    public NodeConfig Config { get; }
+    /// <summary>The runtime id: the configured id, or "instance-original" inside a subflow instance.</summary>
+    public string Id { get; }
+    public string Type { get; }
+    public string Name { get; }
+    public IRuntimeServices Services { get; }
+    public JsObject Credentials => Setup.Credentials;
+    protected TimeProvider Clock => Services.TimeProvider;
+    protected ILogger Logger => Setup.Logger;
+
+    internal NodeRunner Runner => _runner ?? throw new InvalidOperationException($"Node {Id} is not attached to the runtime.");
+
+    internal void Attach(NodeRunner runner) => _runner = runner;
+
+    public ContextScope Context => Runner.NodeContext;
+    public ContextScope FlowContext => Runner.FlowContext;
+    public ContextScope GlobalContext => Runner.GlobalContext;
+
+    /// <summary>The node's current status (last set).</summary>
+    public NodeStatus Status { get; private set; } = NodeStatus.Clear;
+
+    /// <summary>Number of output ports this node has in its configuration.</summary>
+    public int OutputCount => Runner.OutputCount;
+
+    protected internal virtual ValueTask OnStartAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>
+    /// Handles one message. Returning (or completing the task) marks the message done, unless the node called
+    /// <see cref="NodeInput.Defer"/>. Throwing reports the error to catch nodes with the message.
+    /// </summary>
+    protected internal virtual ValueTask OnInputAsync(NodeInput input) => ValueTask.CompletedTask;
+
+    /// <summary>Stops the node. <paramref name="removed"/> is true when the node was deleted, not only restarted.</summary>
+    protected internal virtual ValueTask OnCloseAsync(bool removed, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    /// <summary>Sends a message on output 0.</summary>
+    public void Send(JsObject message) => Runner.Send(0, message);
+
+    /// <summary>Sends a message on one output.</summary>
+    public void Send(int port, JsObject? message)
+    {
+        if (message is not null) Runner.Send(port, message);
+    }
+
+    /// <summary>
+    /// Node-RED's send(array): element i goes to output i; null sends nothing there; a nested list sends several
+    /// messages in order. The first delivery of the call gets the original, the rest get clones.
+    /// </summary>
+    public void SendToPorts(IReadOnlyList<object?> perPort) => Runner.SendToPorts(perPort);
+
+    public void SetStatus(NodeStatus status)
+    {
+        Status = status;
+        Runner.PublishStatus(status);
+    }
+
+    /// <summary>Reports an error: offered to catch nodes when a message is given, logged when nobody handles it.</summary>
+    public void ReportError(string message, JsObject? msg = null) => Runner.ReportError(message, null, msg);
+
+    public void ReportError(Exception exception, JsObject? msg = null) => Runner.ReportError(exception.Message, exception, msg);
+
+    public void Warn(string message) => Runner.Log(LogLevel.Warning, message);
+
+    public void Log(string message) => Runner.Log(LogLevel.Information, message);
+
+    public void LogDebug(string message) => Runner.Log(LogLevel.Debug, message);
+
+    /// <summary>Environment variable lookup through the node's group, flow, subflow and global chain (Node-RED §2.10).</summary>
+    public object? GetEnv(string name) => Setup.Environment.Get(name);
+
+    /// <summary>Runs an action on this node's mailbox, after the inputs already queued.</summary>
+    public void Post(Func<ValueTask> action) => Runner.Post(action);
+
+    /// <summary>
+    /// A timer whose callback runs on this node's mailbox (never concurrently with its inputs), driven by the
+    /// runtime's <see cref="TimeProvider"/>, and disposed when the node closes.
+    /// </summary>
+    protected ITimer StartTimer(TimeSpan dueTime, TimeSpan period, Func<ValueTask> callback)
+    {
+        ITimer? timer = null;
+        timer = Clock.CreateTimer(_ => Runner.Post(async () =>
+        {
+            if (period == Timeout.InfiniteTimeSpan && timer is not null)
+            {
+                lock (_timers) _timers.Remove(timer);
+            }
+            await callback().ConfigureAwait(false);
+        }), null, dueTime, period);
+        lock (_timers) _timers.Add(timer);
+        return timer;
+    }
+
+    protected void StopTimer(ITimer? timer)
+    {
+        if (timer is null) return;
+        timer.Dispose();
+        lock (_timers) _timers.Remove(timer);
+    }
+
+    internal void DisposeTimers()
+    {
+        lock (_timers)
+        {
+            foreach (var timer in _timers) timer.Dispose();
+            _timers.Clear();
+        }
+    }
+
+    /// <summary>Called by the runtime for the inject button and POST /inject/:id. Only inject-like nodes override it.</summary>
+    public virtual ValueTask<bool> TriggerAsync(JsObject? overrides, CancellationToken cancellationToken) => ValueTask.FromResult(false);
+
+    /// <summary>Whether messages from this node are shown by debug (debug nodes override to allow toggling).</summary>
+    public virtual bool SetActive(bool active) => false;
+
+    /// <summary>Config nodes only: called when another node starts using it or stops (reference counting).</summary>
+    public override string ToString() => $"{Type} {Id}";
+}
