@@ -55,16 +55,20 @@ public abstract class FlowNode
     /// <summary>Number of output ports this node has in its configuration.</summary>
     public int OutputCount => Runner.OutputCount;
 
-    protected internal virtual ValueTask OnStartAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    protected virtual ValueTask OnStartAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
     /// <summary>
     /// Handles one message. Returning (or completing the task) marks the message done, unless the node called
     /// <see cref="NodeInput.Defer"/>. Throwing reports the error to catch nodes with the message.
     /// </summary>
-    protected internal virtual ValueTask OnInputAsync(NodeInput input) => ValueTask.CompletedTask;
+    protected virtual ValueTask OnInputAsync(NodeInput input) => ValueTask.CompletedTask;
 
     /// <summary>Stops the node. <paramref name="removed"/> is true when the node was deleted, not only restarted.</summary>
-    protected internal virtual ValueTask OnCloseAsync(bool removed, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    protected virtual ValueTask OnCloseAsync(bool removed, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    internal ValueTask InvokeStartAsync(CancellationToken cancellationToken) => OnStartAsync(cancellationToken);
+    internal ValueTask InvokeInputAsync(NodeInput input) => OnInputAsync(input);
+    internal ValueTask InvokeCloseAsync(bool removed, CancellationToken cancellationToken) => OnCloseAsync(removed, cancellationToken);
 
     /// <summary>Sends a message on output 0.</summary>
     public void Send(JsObject message) => Runner.Send(0, message);

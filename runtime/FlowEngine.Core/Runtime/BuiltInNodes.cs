@@ -12,14 +12,14 @@ internal sealed class UnknownTypeNode(NodeSetup setup) : FlowNode(setup)
 {
     public static readonly NodeDeclaration Declaration = new("unknown") { Category = "hidden", Inputs = 1, Outputs = 0 };
 
-    protected internal override ValueTask OnStartAsync(CancellationToken cancellationToken)
+    protected override ValueTask OnStartAsync(CancellationToken cancellationToken)
     {
         SetStatus(NodeStatus.Error($"unknown type: {Type}"));
         Warn($"Node type \"{Type}\" is not installed: the node passes no messages");
         return ValueTask.CompletedTask;
     }
 
-    protected internal override ValueTask OnInputAsync(NodeInput input) => ValueTask.CompletedTask;
+    protected override ValueTask OnInputAsync(NodeInput input) => ValueTask.CompletedTask;
 }
 
 /// <summary>The instance node of a subflow: passes its input to the nodes wired to the subflow's input port.</summary>
@@ -27,7 +27,7 @@ internal sealed class SubflowInstanceNode(NodeSetup setup) : FlowNode(setup)
 {
     public static readonly NodeDeclaration Declaration = new(FlowPlanner.SubflowInstanceType) { Category = "hidden" };
 
-    protected internal override ValueTask OnInputAsync(NodeInput input)
+    protected override ValueTask OnInputAsync(NodeInput input)
     {
         Send(input.Message);
         return ValueTask.CompletedTask;
@@ -39,7 +39,7 @@ internal sealed class SubflowStatusNode(NodeSetup setup) : FlowNode(setup)
 {
     public static readonly NodeDeclaration Declaration = new(FlowPlanner.SubflowStatusType) { Category = "hidden", Outputs = 0 };
 
-    protected internal override ValueTask OnInputAsync(NodeInput input)
+    protected override ValueTask OnInputAsync(NodeInput input)
     {
         var instanceId = Config.GetString("instance");
         var instance = Services.Nodes.Find(instanceId);

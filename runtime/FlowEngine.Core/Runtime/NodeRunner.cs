@@ -135,7 +135,7 @@ public sealed class NodeRunner : IThreadPoolWorkItem
         ValueTask pending;
         try
         {
-            pending = Node.OnInputAsync(new NodeInput(this, message));
+            pending = Node.InvokeInputAsync(new NodeInput(this, message));
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -309,7 +309,7 @@ public sealed class NodeRunner : IThreadPoolWorkItem
         Node.DisposeTimers();
         try
         {
-            var closing = Node.OnCloseAsync(removed, cancellationToken).AsTask();
+            var closing = Node.InvokeCloseAsync(removed, cancellationToken).AsTask();
             var finished = await Task.WhenAny(closing, Task.Delay(Runtime.Settings.NodeCloseTimeout, Runtime.TimeProvider, cancellationToken)).ConfigureAwait(false);
             if (finished != closing) Log(LogLevel.Error, "Error stopping node: Close timed out");
             else await closing.ConfigureAwait(false);

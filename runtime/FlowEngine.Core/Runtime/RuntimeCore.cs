@@ -198,7 +198,7 @@ internal sealed partial class RuntimeCore : IRuntimeServices, INodeDirectory
         {
             try
             {
-                await runner.Node.OnStartAsync(cancellationToken).ConfigureAwait(false);
+                await runner.Node.InvokeStartAsync(cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not OutOfMemoryException)
             {

@@ -1,0 +1,9 @@
+using FlowEngine.Core.TypedInputs;
+
+namespace FlowEngine.TestKit;
+
+/// <summary>The JSONata engine tests use unless they pass their own.</summary>
+public static class DefaultExpressions
+{
+    public static IExpressionEngine? Engine => null;
+}
