@@ -233,14 +233,7 @@ public sealed partial class FlowRuntime : IAsyncDisposable
     public IEnumerable<NodeRunner> Runners => _core.Runners.Values;
 
     /// <summary>Delivers a message to a node's input, as if a wire had sent it (tests, the admin API, HTTP routes).</summary>
-    public bool Deliver(string nodeId, JsObject message)
-    {
-        var runner = _core.FindRunner(nodeId);
-        if (runner is null) return false;
-        if (!message.ContainsKey("_msgid")) message["_msgid"] = MessageIds.NewId();
-        runner.Enqueue(message);
-        return true;
-    }
+    public bool Deliver(string nodeId, JsObject message) => _core.Deliver(nodeId, message);
 
     /// <summary>Triggers an inject node (button, POST /inject/:id). False when no such node or it cannot be triggered.</summary>
     public async Task<bool> InjectAsync(string nodeId, JsObject? overrides = null, CancellationToken cancellationToken = default)

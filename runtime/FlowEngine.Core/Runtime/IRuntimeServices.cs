@@ -19,6 +19,12 @@ public interface IRuntimeServices
     IExpressionEngine? Expressions { get; }
     /// <summary>Finds running nodes (link call targets, config nodes, inject by id).</summary>
     INodeDirectory Nodes { get; }
+    /// <summary>
+    /// Queues a message on a node's input as if a wire delivered it (link call, link out return). False when the node
+    /// is not running.
+    /// </summary>
+    bool Deliver(string runtimeId, Values.JsObject message);
+
     /// <summary>Services registered by the host (HTTP routing for http in, audit log...). May be empty.</summary>
     IServiceProvider HostServices { get; }
 }

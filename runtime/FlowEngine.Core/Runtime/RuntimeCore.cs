@@ -60,6 +60,14 @@ internal sealed partial class RuntimeCore : IRuntimeServices, INodeDirectory
 
     public IEnumerable<FlowNode> All() => _runners.Values.Select(r => r.Node);
 
+    public bool Deliver(string runtimeId, JsObject message)
+    {
+        if (!_runners.TryGetValue(runtimeId, out var runner)) return false;
+        if (!message.ContainsKey("_msgid")) message["_msgid"] = MessageIds.NewId();
+        runner.Enqueue(message);
+        return true;
+    }
+
     /// <summary>
     /// Applies a configuration. Validates and constructs every new node first; if anything is invalid, throws
     /// <see cref="FlowValidationException"/> and nothing running is touched. Then persists (before start, so a crash
