@@ -111,16 +111,19 @@ public sealed partial class ContextManager : IAsyncDisposable
         foreach (var store in _stores.Values) store.DeleteScope(scope);
     }
 
-    /// <summary>After a deploy: remove context of nodes and flows that no longer exist (Node-RED purges it too).</summary>
-    public void Purge(ISet<string> liveNodeAndFlowIds)
+    /// <summary>After a deploy: removes the context of nodes and flows the deploy removed.</summary>
+    public void Purge(ISet<string> removedOwners)
     {
+        if (removedOwners.Count == 0) return;
         foreach (var store in _stores.Values)
         {
             foreach (var scope in store.Scopes())
             {
                 if (scope == "global") continue;
-                var owner = scope.Split(':')[0];
-                if (!liveNodeAndFlowIds.Contains(owner)) store.DeleteScope(scope);
+                var separator = scope.IndexOf(':', StringComparison.Ordinal);
+                var owner = separator < 0 ? scope : scope[..separator];
+                var flow = separator < 0 ? null : scope[(separator + 1)..];
+                if (removedOwners.Contains(owner) || (flow is not null && removedOwners.Contains(flow))) store.DeleteScope(scope);
             }
         }
     }

@@ -63,3 +63,9 @@ internal sealed class SubflowStatusNode(NodeSetup setup) : FlowNode(setup)
         o.Get("shape") as string,
         o.Get("text") is { } t ? JsValue.ToJsString(t) : null);
 }
+
+/// <summary>Node-RED's global-config node: holds global env (read by the planner) and the module list. No behaviour.</summary>
+internal sealed class GlobalConfigNode(NodeSetup setup) : FlowNode(setup)
+{
+    public const string TypeName = "global-config";
+}

@@ -90,5 +90,5 @@ internal sealed class ScopedListener
         return true;
     }
 
-    public int Rank => GroupScoped || Ids is not null ? 0 : Uncaught ? 2 : 1;
+    public int Rank => Uncaught ? 2 : GroupScoped || Ids is not null ? 0 : 1;
 }

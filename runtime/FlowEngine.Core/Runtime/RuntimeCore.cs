@@ -76,7 +76,7 @@ internal sealed partial class RuntimeCore : IRuntimeServices, INodeDirectory
     public async Task<DeployOutcome> ApplyAsync(FlowConfiguration config, JsObject credentials, IReadOnlySet<string> credentialChanges,
         DeploymentType type, Func<CancellationToken, Task>? persist, CancellationToken cancellationToken)
     {
-        var plan = FlowPlanner.Build(config, t => Registry.IsKnown(t) || t is FlowPlanner.SubflowInstanceType or FlowPlanner.SubflowStatusType);
+        var plan = FlowPlanner.Build(config, t => Registry.IsKnown(t) || t is FlowPlanner.SubflowInstanceType or FlowPlanner.SubflowStatusType or GlobalConfigNode.TypeName);
         _pendingGroups = plan.Groups;
         var full = type is DeploymentType.Full or DeploymentType.Reload || !Started;
         HashSet<string>? restartUnits = null;
@@ -102,6 +102,7 @@ internal sealed partial class RuntimeCore : IRuntimeServices, INodeDirectory
         }
 
         var oldRunners = _runners;
+        var previousOwners = _previousOwners;
         var kept = new Dictionary<string, NodeRunner>(StringComparer.Ordinal);
         if (!full)
         {
@@ -194,11 +195,13 @@ internal sealed partial class RuntimeCore : IRuntimeServices, INodeDirectory
         _plans = plan.Nodes;
         Configuration = config;
         Credentials = credentials;
+        _previousOwners = ContextOwners(plan);
 
-        var live = new HashSet<string>(plan.Nodes.Keys, StringComparer.Ordinal);
-        foreach (var p in plan.Nodes.Values) if (p.Alias is not null) live.Add(p.Alias);
-        live.UnionWith(plan.Scopes.Keys);
-        Contexts.Purge(live);
+        // Context of nodes and flows that this deploy removed is purged (Node-RED does the same). Only removed
+        // ones: at start-up the stores hold context of flows that are about to be deployed.
+        var removedOwners = new HashSet<string>(previousOwners, StringComparer.Ordinal);
+        removedOwners.ExceptWith(ContextOwners(plan));
+        Contexts.Purge(removedOwners);
 
         // Start the new nodes: config nodes first.
         var started = new List<string>();
@@ -312,6 +315,7 @@ internal sealed partial class RuntimeCore : IRuntimeServices, INodeDirectory
             {
                 FlowPlanner.SubflowInstanceType => s => new SubflowInstanceNode(s),
                 FlowPlanner.SubflowStatusType => s => new SubflowStatusNode(s),
+                GlobalConfigNode.TypeName => s => new GlobalConfigNode(s),
                 _ => Registry.Factory(node.Type) ?? (s => new UnknownTypeNode(s)),
             };
             created[node.RuntimeId] = factory(setup);
@@ -397,6 +401,15 @@ internal sealed partial class RuntimeCore : IRuntimeServices, INodeDirectory
     }
 
     private Dictionary<string, GroupPlan>? _pendingGroups;
+    private HashSet<string> _previousOwners = new(StringComparer.Ordinal);
+
+    private static HashSet<string> ContextOwners(FlowPlan plan)
+    {
+        var owners = new HashSet<string>(plan.Nodes.Keys, StringComparer.Ordinal);
+        foreach (var p in plan.Nodes.Values) if (p.Alias is not null) owners.Add(p.Alias);
+        owners.UnionWith(plan.Scopes.Keys);
+        return owners;
+    }
 
     private void Wire(FlowPlan plan, Dictionary<string, NodeRunner> runners, Dictionary<string, FlowScope> scopes)
     {
