@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using FlowEngine.Core.Flows;
+using FlowEngine.Core.Nodes;
+using FlowEngine.Core.Runtime;
+using FlowEngine.Core.Settings;
+using FlowEngine.Core.Values;
+using FlowEngine.Nodes.Common;
+
+// In-process engine benchmarks: messages are pushed straight into the first node of a flow and counted by a sink,
+// so the figures are the engine's alone (no broker, no HTTP). Usage: CoreBench [chain] [messages]
+var scenario = args.Length > 0 ? args[0] : "chain";
+var total = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
+
+var result = scenario switch
+{
+    "chain" => await Bench.RunAsync("10 change nodes in a chain", Flows.ChangeChain(10), "c0", total, i => new JsObject { ["payload"] = (double)i, ["topic"] = "t" }),
+    "junctions" => await Bench.RunAsync("10 junctions in a chain (scheduler only)", Flows.JunctionChain(10), "c0", total, i => new JsObject { ["payload"] = (double)i, ["topic"] = "t" }),
+    _ => throw new ArgumentException($"unknown scenario {scenario}"),
+};
+Console.WriteLine(result);
+
+internal static class Flows
+{
+    public static string JunctionChain(int length)
+    {
+        var sb = new StringBuilder("""[{"id":"t","type":"tab","label":"bench"}""");
+        for (var i = 0; i < length; i++)
+        {
+            var next = i == length - 1 ? "sink" : $"c{i + 1}";
+            sb.Append(CultureInfo.InvariantCulture, $$""",{"id":"c{{i}}","type":"junction","z":"t","x":0,"y":0,"wires":[["{{next}}"]]}""");
+        }
+        sb.Append(""",{"id":"sink","type":"bench-sink","z":"t","x":0,"y":0,"wires":[]}]""");
+        return sb.ToString();
+    }
+
+    public static string ChangeChain(int length)
+    {
+        var sb = new StringBuilder("""[{"id":"t","type":"tab","label":"bench"}""");
+        for (var i = 0; i < length; i++)
+        {
+            var next = i == length - 1 ? "sink" : $"c{i + 1}";
+            sb.Append(CultureInfo.InvariantCulture, $$""",{"id":"c{{i}}","type":"change","z":"t","rules":[{"t":"set","p":"step{{i}}","pt":"msg","to":"{{i}}","tot":"num"}],"x":0,"y":0,"wires":[["{{next}}"]]}""");
+        }
+        sb.Append(""",{"id":"sink","type":"bench-sink","z":"t","x":0,"y":0,"wires":[]}]""");
+        return sb.ToString();
+    }
+}
+
+internal static class Bench
+{
+    public static async Task<string> RunAsync(string name, string flowJson, string entryNode, int total, Func<int, JsObject> makeMessage)
+    {
+        var registry = new NodeRegistry();
+        CommonNodes.Register(registry);
+        var sink = new SinkCounter(total);
+        registry.Register(new NodeDeclaration("bench-sink") { Outputs = 0 }, s => new SinkNode(s, sink));
+        var userDir = Directory.CreateTempSubdirectory("flowengine-bench-").FullName;
+        await using var runtime = new FlowRuntime(new FlowRuntimeOptions
+        {
+            Settings = new RuntimeSettings(new JsObject { ["userDir"] = userDir }),
+            Registry = registry,
+        });
+        await runtime.StartAsync();
+        await runtime.DeployAsync(JsJson.Parse(flowJson), DeploymentType.Full);
+        var entry = runtime.FindRunner(entryNode) ?? throw new InvalidOperationException("entry node missing");
+
+        // Warm-up so the JIT's tiering does not count against the measurement.
+        var warmup = Math.Min(50_000, total / 10);
+        sink.Reset(warmup);
+        for (var i = 0; i < warmup; i++) entry.Enqueue(makeMessage(i));
+        await sink.Done.Task;
+
+        GC.Collect();
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var cpuBefore = process.TotalProcessorTime;
+        sink.Reset(total);
+        var clock = Stopwatch.StartNew();
+        long peakWorkingSet = 0;
+        for (var i = 0; i < total; i++)
+        {
+            entry.Enqueue(makeMessage(i));
+            // Back-pressure at the source, as a real input node would have: keep at most 20k waiting.
+            if ((i & 1023) == 0)
+            {
+                while (entry.QueueDepth > 20_000) await Task.Yield();
+                if ((i & 0xFFFF) == 0)
+                {
+                    process.Refresh();
+                    peakWorkingSet = Math.Max(peakWorkingSet, process.WorkingSet64);
+                }
+            }
+        }
+        await sink.Done.Task;
+        clock.Stop();
+        process.Refresh();
+        peakWorkingSet = Math.Max(peakWorkingSet, process.WorkingSet64);
+        var cpu = process.TotalProcessorTime - cpuBefore;
+        var rate = total / clock.Elapsed.TotalSeconds;
+        Directory.Delete(userDir, true);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{name}: {total:N0} messages in {clock.Elapsed.TotalSeconds:F2} s = {rate:N0} msg/s; CPU {cpu.TotalMicroseconds / total:F2} µs per message; peak working set {peakWorkingSet / 1048576.0:F0} MB (process peak {process.PeakWorkingSet64 / 1048576.0:F0} MB); {Environment.ProcessorCount} cores");
+    }
+
+    private sealed class SinkCounter(int target)
+    {
+        private int _count;
+        private int _target = target;
+        public TaskCompletionSource Done { get; private set; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public void Reset(int newTarget)
+        {
+            _count = 0;
+            _target = newTarget;
+            Done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        public void Hit()
+        {
+            if (++_count == _target) Done.TrySetResult();
+        }
+    }
+
+    private sealed class SinkNode(NodeSetup setup, SinkCounter counter) : FlowNode(setup)
+    {
+        protected override ValueTask OnInputAsync(NodeInput input)
+        {
+            counter.Hit();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
