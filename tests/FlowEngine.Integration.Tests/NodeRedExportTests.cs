@@ -34,12 +34,13 @@ public sealed class NodeRedExportTests
         Assert.Null(flow.Runtime.FindNode("aa00000000000008")); // disabled in the export
     }
 
-    internal static async Task<FlowEngine.Core.Runtime.DebugEvent> WaitForDebugAsync(TestFlow flow, string nodeId)
+    internal static async Task<FlowEngine.Core.Runtime.DebugEvent> WaitForDebugAsync(TestFlow flow, string nodeId,
+        Func<FlowEngine.Core.Runtime.DebugEvent, bool>? match = null)
     {
         var deadline = DateTime.UtcNow + TestFlow.DefaultTimeout;
         while (DateTime.UtcNow < deadline)
         {
-            var found = flow.DebugMessages.FirstOrDefault(d => d.Node.Id == nodeId);
+            var found = flow.DebugMessages.FirstOrDefault(d => d.Node.Id == nodeId && (match is null || match(d)));
             if (found is not null) return found;
             await Task.Delay(20);
         }
