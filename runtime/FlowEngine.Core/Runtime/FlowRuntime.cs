@@ -260,6 +260,7 @@ public sealed partial class FlowRuntime : IAsyncDisposable
     {
         if (_core.Started) await StopAsync().ConfigureAwait(false);
         await Contexts.DisposeAsync().ConfigureAwait(false);
+        _core.Metrics.Dispose();
         _deployGate.Dispose();
     }
 

@@ -35,7 +35,10 @@ internal sealed partial class RuntimeCore : IRuntimeServices, INodeDirectory
         _logger = loggerFactory.CreateLogger("FlowEngine.Runtime");
         GlobalContext = contexts.Global();
         GlobalFlowContext = contexts.Flow("global", null);
+        Metrics = new RuntimeMetrics(() => _runners.Values);
     }
+
+    internal RuntimeMetrics Metrics { get; }
 
     public RuntimeSettings Settings { get; }
     public NodeRegistry Registry { get; }
