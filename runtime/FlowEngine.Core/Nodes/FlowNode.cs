@@ -45,6 +45,9 @@ public abstract class FlowNode
 
     internal void Attach(NodeRunner runner) => _runner = runner;
 
+    /// <summary>The JSONata scope of this node (flow, global, env), made once: expressions cache their bindings by it.</summary>
+    internal TypedInputs.ExpressionScope? ExpressionScope { get; set; }
+
     public ContextScope Context => Runner.NodeContext;
     public ContextScope FlowContext => Runner.FlowContext;
     public ContextScope GlobalContext => Runner.GlobalContext;

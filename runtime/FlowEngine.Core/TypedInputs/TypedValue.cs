@@ -138,7 +138,7 @@ public sealed class TypedValue
 
     /// <summary>The JSONata scope a node provides: its flow and global context and its env chain.</summary>
     public static ExpressionScope ScopeFor(FlowNode node) =>
-        new(node.FlowContext, node.Setup.Environment.Get, node.GlobalContext);
+        node.ExpressionScope ??= new(node.FlowContext, node.Setup.Environment.Get, node.GlobalContext);
 
     /// <summary>"[msg.x]" inside a context key is resolved from the message first (Node-RED).</summary>
     private string ResolveNestedKey(JsObject message)
