@@ -173,19 +173,27 @@ public sealed class ContextScope
     /// <summary>The containing flow's scope for "$parent." keys in subflows.</summary>
     public ContextScope? Parent => _parent;
 
-    public object? Get(string key, string? store = null)
+    public object? Get(string key, string? store = null) => TryGet(key, out var value, store) ? value : null;
+
+    /// <summary>Reads a key; false when it is not set (as opposed to set to null).</summary>
+    public bool TryGet(string key, out object? value, string? store = null)
     {
+        value = null;
         var (scope, path, storeName) = Resolve(key, store);
-        if (scope is null) return null;
+        if (scope is null) return false;
         var target = scope._manager.Store(storeName);
         var top = path.FirstKey ?? key;
-        if (!target.TryGet(scope.ScopeId, top, out var value))
+        if (!target.TryGet(scope.ScopeId, top, out var stored))
         {
-            if (scope._seed is null || !scope._seed.TryGetValue(top, out value)) return null;
+            if (scope._seed is null || !scope._seed.TryGetValue(top, out stored)) return false;
         }
-        if (path.Length == 1) return value;
-        var holder = new JsObject { [top] = value };
-        return path.TryGetValue(holder, out var nested) ? nested : null;
+        if (path.Length == 1)
+        {
+            value = stored;
+            return true;
+        }
+        var holder = new JsObject { [top] = stored };
+        return path.TryGetValue(holder, out value);
     }
 
     public void Set(string key, object? value, string? store = null)

@@ -568,7 +568,8 @@ internal sealed partial class RuntimeCore : IRuntimeServices, INodeDirectory
         var identity = runner.Identity;
         var label = string.IsNullOrEmpty(identity.Name) ? identity.Id : identity.Name;
         LogNode(_logger, level, identity.Type, label, text);
-        if (level >= LogLevel.Warning)
+        // Observers get every level; the host's comms forward only warnings and errors to the editor, as Node-RED does.
+        if (Observers.HasObservers)
         {
             Observers.Log(new NodeLogEvent(identity, level, text, TimeProvider.GetUtcNow().UtcDateTime));
         }

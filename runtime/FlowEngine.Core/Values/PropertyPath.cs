@@ -262,13 +262,14 @@ public sealed class PropertyPath
         for (var i = 0; i < _segments.Length - 1; i++)
         {
             var key = Key(i, root);
-            if (!TryStep(current, key, out var next) || next is null)
+            if (!TryStep(current, key, out var next))
             {
                 if (!createMissing) return false;
                 var nextKeyIsIndex = _segments[i + 1].Index is not null;
                 next = nextKeyIsIndex ? new List<object?>() : new JsObject();
                 if (!Assign(current, key, next)) return false;
             }
+            // Node-RED's setObjectProperty: a present value that is null or a primitive cannot hold a property.
             if (next is not (JsObject or List<object?>))
             {
                 return false;
@@ -313,13 +314,16 @@ public sealed class PropertyPath
             case JsObject obj:
                 return obj.Remove(last is int n ? n.ToString(CultureInfo.InvariantCulture) : (string)last);
             case List<object?> list when last is int index && index >= 0 && index < list.Count:
-                // JavaScript's delete leaves a hole; null is the nearest thing in this value model.
-                list[index] = null;
+                // Node-RED deletes array elements with splice: the rest shift down.
+                list.RemoveAt(index);
                 return true;
             default:
                 return false;
         }
     }
+
+    /// <summary>The path without its last segment (null for a single segment), and the last segment's key.</summary>
+    public PropertyPath? Parent => _segments.Length > 1 ? new PropertyPath(Text, _segments[..^1]) : null;
 
     /// <summary>The first segment (e.g. "payload" for payload.a.b), used where Node-RED keys on the top-level property.</summary>
     public string? FirstKey => _segments.Length > 0 ? _segments[0].Key : null;
