@@ -1,0 +1,63 @@
+using FlowEngine.Core.Runtime;
+using FlowEngine.Host.Configuration;
+using FlowEngine.Host.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Logging;
+
+namespace FlowEngine.Host.Admin;
+
+/// <summary>What admin endpoints work with. One instance per server; endpoints capture it.</summary>
+internal sealed record AdminServices(FlowsService Flows, HostConfiguration Configuration, ILogger Logger)
+{
+    public FlowRuntime Runtime => Flows.Runtime;
+
+    /// <summary>Reads a JSON body within settings apiMaxLength.</summary>
+    public Task<JsonBody> ReadBodyAsync(HttpContext context) =>
+        RequestBody.ReadJsonAsync(context, Configuration.ApiMaxLength, Configuration.ApiMaxLengthText);
+}
+
+/// <summary>
+/// Node-RED's admin HTTP API (§4.1) under settings httpAdminRoot, one file per area. Authentication, the comms
+/// websocket and the editor's static files hang from the same group when they come.
+/// </summary>
+internal static class AdminApi
+{
+    /// <summary>
+    /// Types a handler as a route handler (its IResult is written), not as a bare RequestDelegate (which would
+    /// drop the result).
+    /// </summary>
+    public static Delegate Handler(Func<HttpContext, Task<IResult>> handler) => handler;
+
+    public static void Map(WebApplication app, AdminServices services)
+    {
+        HealthEndpoints.Map(app, services);
+        if (services.Configuration.AdminRoot is { } root)
+        {
+            var group = app.MapGroup(root.TrimEnd('/'));
+            group.AddEndpointFilter(async (context, next) =>
+            {
+                // Until the stored flows are loaded, GET /flows would show an empty configuration that an editor
+                // could deploy over them. Node-RED answers 503 for its editor in the same window.
+                if (!services.Flows.StartupCompleted)
+                {
+                    return ErrorResponses.Error(StatusCodes.Status503ServiceUnavailable, ErrorResponses.NotStarted,
+                        "FlowEngine is starting: the flows are not loaded yet. Try again shortly.");
+                }
+                return await next(context).ConfigureAwait(false);
+            });
+            AuthEndpoints.Map(group);
+            FlowsEndpoints.Map(group, services);
+            FlowEndpoints.Map(group, services);
+            NodesEndpoints.Map(group, services);
+            InjectEndpoints.Map(group, services);
+            DebugEndpoints.Map(group, services);
+            CredentialsEndpoints.Map(group, services);
+            SettingsEndpoints.Map(group, services);
+        }
+        // Anything else: Node-RED's error shape rather than an empty 404.
+        app.MapFallback("{**path}", (HttpContext context) =>
+            ErrorResponses.Error(StatusCodes.Status404NotFound, ErrorResponses.NotFound, $"Cannot {context.Request.Method} {context.Request.Path}"));
+    }
+}
