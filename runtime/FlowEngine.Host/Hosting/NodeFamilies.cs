@@ -1,5 +1,6 @@
 using FlowEngine.Core.Nodes;
 using FlowEngine.Nodes.Common;
+using FlowEngine.Nodes.Modbus;
 using FlowEngine.Nodes.Mqtt;
 
 namespace FlowEngine.Host.Hosting;
@@ -11,5 +12,6 @@ public static class NodeFamilies
     {
         CommonNodes.Register(registry);
         MqttNodes.Register(registry);
+        ModbusNodes.Register(registry);
     }
 }

@@ -1,0 +1,174 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace FlowEngine.Nodes.Modbus.Tests.Peers;
+
+/// <summary>
+/// The npm Modbus TCP server of tests/peers/modbus/server.js, started on a free loopback port. Installs the pinned
+/// npm packages once (tests/peers/modbus/node_modules, git-ignored), records the REQ lines the server prints, and
+/// kills exactly the process it started.
+/// </summary>
+public sealed class ModbusPeer : IAsyncDisposable
+{
+    private static readonly SemaphoreSlim InstallGate = new(1, 1);
+    private readonly ConcurrentQueue<string> _requests = new();
+    private readonly ConcurrentQueue<string> _output = new();
+    private Process? _process;
+
+    private ModbusPeer(int port, int unit)
+    {
+        Port = port;
+        Unit = unit;
+    }
+
+    public int Port { get; }
+    public int Unit { get; }
+
+    /// <summary>Request lines ("REQ unit=1 fc=3 addr=0 qty=4") the server received since it started or since <see cref="ClearRequests"/>.</summary>
+    public IReadOnlyList<string> Requests => _requests.ToList();
+
+    public void ClearRequests() => _requests.Clear();
+
+    public static string PeerDirectory { get; } = FindPeerDirectory();
+
+    public static async Task<ModbusPeer> StartAsync(int unit = 1)
+    {
+        await EnsureInstalledAsync();
+        var peer = new ModbusPeer(FreePort(), unit);
+        await peer.LaunchAsync();
+        return peer;
+    }
+
+    /// <summary>Kills the server (it "disappears"); <see cref="RestartAsync"/> brings it back on the same port.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is not { } process) return;
+        _process = null;
+        if (!process.HasExited) process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+        process.Dispose();
+    }
+
+    public async Task RestartAsync()
+    {
+        await StopAsync();
+        await LaunchAsync();
+    }
+
+    private async Task LaunchAsync()
+    {
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var start = new ProcessStartInfo("node", "server.js")
+        {
+            WorkingDirectory = PeerDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["MODBUS_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["MODBUS_UNIT"] = Unit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var process = new Process { StartInfo = start };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not { } line) return;
+            if (line.StartsWith("REQ ", StringComparison.Ordinal)) _requests.Enqueue(line);
+            else _output.Enqueue(line);
+            if (line.StartsWith("MODBUS_PEER_READY", StringComparison.Ordinal)) ready.TrySetResult();
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line) _output.Enqueue("stderr: " + line);
+        };
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("the Modbus peer exited:\n" + string.Join("\n", _output)));
+        process.EnableRaisingEvents = true;
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        _process = process;
+        try
+        {
+            await ready.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        catch (TimeoutException)
+        {
+            await StopAsync();
+            throw new TimeoutException("the Modbus peer did not print MODBUS_PEER_READY:\n" + string.Join("\n", _output));
+        }
+    }
+
+    /// <summary>Lines with the function code, e.g. Count(fc: 3).</summary>
+    public int Count(int fc) => _requests.Count(line => line.Contains($" fc={fc} ", StringComparison.Ordinal));
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>npm ci (or install) of tests/peers/modbus/package.json, once; later runs find node_modules in place.</summary>
+    public static async Task EnsureInstalledAsync()
+    {
+        await InstallGate.WaitAsync();
+        try
+        {
+            if (File.Exists(Path.Combine(PeerDirectory, "node_modules", "modbus-serial", "package.json"))) return;
+            var command = File.Exists(Path.Combine(PeerDirectory, "package-lock.json")) ? "ci" : "install";
+            var (code, output) = await RunAsync("npm", $"{command} --no-audit --no-fund --loglevel=error", PeerDirectory, TimeSpan.FromMinutes(5));
+            if (code != 0) throw new InvalidOperationException($"npm {command} in {PeerDirectory} failed ({code}):\n{output}");
+        }
+        finally
+        {
+            InstallGate.Release();
+        }
+    }
+
+    /// <summary>Runs a program to completion; returns exit code and stdout + stderr.</summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(string file, string arguments, string directory, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo(file, arguments)
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        try
+        {
+            await process.WaitForExitAsync().WaitAsync(timeout);
+        }
+        catch (TimeoutException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{file} {arguments} did not finish in {timeout}");
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private static string FindPeerDirectory()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.FullName, "tests", "peers", "modbus");
+            if (File.Exists(Path.Combine(candidate, "package.json"))) return candidate;
+        }
+        throw new DirectoryNotFoundException("tests/peers/modbus/package.json not found above " + AppContext.BaseDirectory);
+    }
+}
+
+/// <summary>One npm peer shared by the tests of a class (they use distinct addresses when they write).</summary>
+public sealed class ModbusPeerFixture : IAsyncLifetime
+{
+    public ModbusPeer Peer { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Peer = await ModbusPeer.StartAsync();
+
+    public async Task DisposeAsync() => await Peer.DisposeAsync();
+}
