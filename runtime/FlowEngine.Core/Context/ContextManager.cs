@@ -209,11 +209,11 @@ public sealed class ContextScope
         }
         target.Update(scope.ScopeId, values =>
         {
-            values.TryGetValue(top, out var current);
-            var holder = new JsObject { [top] = current };
+            var holder = new JsObject();
+            if (values.TryGetValue(top, out var current)) holder[top] = current;
             if (value is null) path.Delete(holder);
             else path.SetValue(holder, value);
-            values[top] = holder.Get(top);
+            if (holder.TryGetValue(top, out var updated)) values[top] = updated;
             return true;
         });
     }
