@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using FlowEngine.Core.Context;
 using FlowEngine.Core.Runtime;
 using FlowEngine.Core.Values;
@@ -17,7 +18,7 @@ namespace FlowEngine.Core.Nodes;
 /// </remarks>
 public abstract class FlowNode
 {
-    private readonly List<ITimer> _timers = [];
+    private readonly Dictionary<ITimer, StrongBox<bool>> _timers = [];
     private NodeRunner? _runner;
 
     protected FlowNode(NodeSetup setup)
@@ -118,15 +119,18 @@ public abstract class FlowNode
     protected ITimer StartTimer(TimeSpan dueTime, TimeSpan period, Func<ValueTask> callback)
     {
         ITimer? timer = null;
+        var stopped = new StrongBox<bool>(false);
         timer = Clock.CreateTimer(_ => Runner.Post(async () =>
         {
+            // A tick already queued when the timer was stopped must not run: nodes rely on StopTimer being final.
+            if (stopped.Value) return;
             if (period == Timeout.InfiniteTimeSpan && timer is not null)
             {
                 lock (_timers) _timers.Remove(timer);
             }
             await callback().ConfigureAwait(false);
         }), null, dueTime, period);
-        lock (_timers) _timers.Add(timer);
+        lock (_timers) _timers[timer] = stopped;
         return timer;
     }
 
@@ -134,14 +138,21 @@ public abstract class FlowNode
     {
         if (timer is null) return;
         timer.Dispose();
-        lock (_timers) _timers.Remove(timer);
+        lock (_timers)
+        {
+            if (_timers.Remove(timer, out var stopped)) stopped.Value = true;
+        }
     }
 
     internal void DisposeTimers()
     {
         lock (_timers)
         {
-            foreach (var timer in _timers) timer.Dispose();
+            foreach (var (timer, stopped) in _timers)
+            {
+                stopped.Value = true;
+                timer.Dispose();
+            }
             _timers.Clear();
         }
     }

@@ -105,7 +105,6 @@ public sealed class NodeRunner : IThreadPoolWorkItem
         var processed = 0;
         while (_queue.TryDequeue(out var item))
         {
-            Interlocked.Decrement(ref _depth);
             if (item.Message is { } message)
             {
                 var task = ProcessAsync(message);
@@ -115,6 +114,8 @@ public sealed class NodeRunner : IThreadPoolWorkItem
             {
                 await RunActionAsync(action).ConfigureAwait(false);
             }
+            // Counted out only once handled, so a depth of zero means the node has finished its work.
+            Interlocked.Decrement(ref _depth);
             if (++processed >= BatchBeforeYield) break;
         }
         Volatile.Write(ref _scheduled, 0);
@@ -303,6 +304,7 @@ public sealed class NodeRunner : IThreadPoolWorkItem
         var dropped = 0L;
         while (_queue.TryDequeue(out var item))
         {
+            Interlocked.Decrement(ref _depth);
             if (item.Message is not null) dropped++;
         }
         DroppedOnClose += dropped;
