@@ -185,7 +185,16 @@ public static class JsValue
         if (d == 0) return "0";
         if (d == Math.Floor(d) && Math.Abs(d) < 1e21)
         {
-            return d.ToString("0", CultureInfo.InvariantCulture);
+            if (Math.Abs(d) < 1e15) return d.ToString("0", CultureInfo.InvariantCulture);
+            // Above 15 digits "0" rounds; JavaScript prints the shortest round-trip digits padded with zeros.
+            var shortest = d.ToString("E16", CultureInfo.InvariantCulture);
+            var roundTrip = d.ToString("R", CultureInfo.InvariantCulture);
+            var digitsPart = roundTrip.Contains('E', StringComparison.Ordinal) ? roundTrip[..roundTrip.IndexOf('E', StringComparison.Ordinal)] : roundTrip;
+            var negative = digitsPart.StartsWith('-');
+            var digits = digitsPart.TrimStart('-').Replace(".", "", StringComparison.Ordinal);
+            var power = int.Parse(shortest[(shortest.IndexOf('E', StringComparison.Ordinal) + 1)..], CultureInfo.InvariantCulture);
+            var integer = digits.Length > power + 1 ? digits[..(power + 1)] : digits.PadRight(power + 1, '0');
+            return negative ? "-" + integer : integer;
         }
         var r = d.ToString("R", CultureInfo.InvariantCulture);
         var exponentIndex = r.IndexOf('E');

@@ -12,6 +12,9 @@ public sealed class JsValueTests
     [InlineData(1e-7, "1e-7")]
     [InlineData(0.000001, "0.000001")]
     [InlineData(123456789012.0, "123456789012")]
+    [InlineData(5890840712243076.0, "5890840712243076")]
+    [InlineData(1.2345678901234568e20, "123456789012345680000")]
+    [InlineData(-9007199254740993.0, "-9007199254740992")]
     public void Numbers_format_as_javascript_does(double value, string expected) =>
         Assert.Equal(expected, JsValue.FormatNumber(value));
 
