@@ -50,6 +50,19 @@ failed=$(grep -oE 'Failed: +[0-9]+' "$results/out.txt" | awk '{s+=$2} END {print
 skipped=$(grep -oE 'Skipped: +[0-9]+' "$results/out.txt" | awk '{s+=$2} END {print s+0}')
 rm -rf "$results"
 echo "dotnet: ${passed} passed, ${failed} failed, ${skipped} skipped"
+overall=0
 if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
-  exit 1
+  overall=1
 fi
+
+# Browser tests of the editor (headless Chromium through playwright-core), when the editor and Chromium are there.
+if grep -q '"test:e2e"' package.json && [ -d tests/e2e ]; then
+  if command -v chromium >/dev/null || [ -x /usr/bin/chromium ]; then
+    log "running browser tests"
+    if ! npm run --silent test:e2e; then overall=1; fi
+  else
+    log "chromium is not installed (run as root to install it): browser tests not run"
+    overall=1
+  fi
+fi
+exit "$overall"
