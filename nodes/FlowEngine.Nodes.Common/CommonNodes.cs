@@ -11,6 +11,10 @@ public static partial class CommonNodes
         RegisterTransformNodes(registry);
         RegisterControlNodes(registry);
         RegisterFunctionNodes(registry);
+        RegisterSequenceNodes(registry);
+        RegisterParserNodes(registry);
+        RegisterNetworkNodes(registry);
+        RegisterStorageNodes(registry);
     }
 
     /// <summary>comment, junction, catch, status, complete (this file's folder: Flow/).</summary>
@@ -24,4 +28,14 @@ public static partial class CommonNodes
 
     /// <summary>function (Function/).</summary>
     static partial void RegisterFunctionNodes(NodeRegistry registry);
+
+    static partial void RegisterNetworkNodes(NodeRegistry registry);
+
+    static partial void RegisterStorageNodes(NodeRegistry registry);
+
+    /// <summary>split, join, sort, batch (Sequence/).</summary>
+    static partial void RegisterSequenceNodes(NodeRegistry registry);
+
+    /// <summary>csv, xml, yaml, html (Parser/).</summary>
+    static partial void RegisterParserNodes(NodeRegistry registry);
 }
