@@ -10,8 +10,13 @@ namespace FlowEngine.Host;
 /// </summary>
 internal static class FlowEngineProgram
 {
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, HostEnvironment environment, FlowEngineServerOptions? options = null)
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, HostEnvironment environment,
+        FlowEngineServerOptions? options = null, TextReader? input = null)
     {
+        if (await AdminCommands.TryRunAsync(args, input ?? Console.In, output, error, environment).ConfigureAwait(false) is { } commandExit)
+        {
+            return commandExit;
+        }
         CommandLineOptions cli;
         try
         {
@@ -27,6 +32,7 @@ internal static class FlowEngineProgram
         {
             await output.WriteLineAsync($"FlowEngine v{HostInfo.Version}").ConfigureAwait(false);
             await output.WriteLineAsync(CommandLineOptions.Usage).ConfigureAwait(false);
+            await output.WriteLineAsync(AdminCommands.Usage).ConfigureAwait(false);
             return 0;
         }
         if (cli.Version)

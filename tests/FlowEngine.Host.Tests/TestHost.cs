@@ -37,7 +37,7 @@ internal sealed class TestHost : IAsyncDisposable
     /// <param name="settings">settings.json content written to userDir before start (null: none).</param>
     /// <param name="args">Extra command line arguments.</param>
     public static async Task<TestHost> StartAsync(string? flowFile = null, string? settings = null, IEnumerable<string>? args = null,
-        IReadOnlyDictionary<string, string>? environment = null)
+        IReadOnlyDictionary<string, string>? environment = null, TimeProvider? clock = null)
     {
         var userDir = Directory.CreateTempSubdirectory("flowengine-host-test-").FullName;
         if (flowFile is not null) await File.WriteAllTextAsync(Path.Combine(userDir, "flows.json"), flowFile);
@@ -48,6 +48,7 @@ internal sealed class TestHost : IAsyncDisposable
         var server = FlowEngineServer.Create(configuration, new FlowEngineServerOptions
         {
             RegisterNodes = TestNodes.Register,
+            TimeProvider = clock ?? TimeProvider.System,
             ConfigureLogging = logging =>
             {
                 logging.ClearProviders();
@@ -105,6 +106,25 @@ internal sealed class TestHost : IAsyncDisposable
     {
         using var response = await PostJsonAsync("flows", flowsJson, deploymentType: deploymentType);
         Assert.Equal(System.Net.HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    /// <summary>A request with a bearer token (null: anonymous).</summary>
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? token, string? json = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        if (json is not null) request.Content = Json(json);
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return Client.SendAsync(request);
+    }
+
+    /// <summary>POST /auth/token with the password grant; returns the access token, failing the test when refused.</summary>
+    public async Task<string> LoginAsync(string username, string password, string? totp = null)
+    {
+        var body = new JsObject { ["client_id"] = "node-red-editor", ["grant_type"] = "password", ["scope"] = "", ["username"] = username, ["password"] = password };
+        if (totp is not null) body["totp"] = totp;
+        using var response = await Client.PostAsync("auth/token", Json(JsJson.Serialize(body)));
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        return (string)((JsObject)(await ReadJsonAsync(response))!)["access_token"]!;
     }
 
     public async Task<object?> ReadJsonAsync(HttpResponseMessage response) => JsJson.Parse(await response.Content.ReadAsStringAsync());

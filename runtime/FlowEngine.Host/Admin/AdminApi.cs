@@ -1,6 +1,9 @@
 using FlowEngine.Core.Runtime;
 using FlowEngine.Host.Configuration;
+using FlowEngine.Host.Audit;
+using FlowEngine.Host.Comms;
 using FlowEngine.Host.Hosting;
+using FlowEngine.Host.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -12,6 +15,10 @@ namespace FlowEngine.Host.Admin;
 internal sealed record AdminServices(FlowsService Flows, HostConfiguration Configuration, ILogger Logger)
 {
     public FlowRuntime Runtime => Flows.Runtime;
+    /// <summary>adminAuth at run time; null when settings have none (everything open).</summary>
+    public AdminAuthService? Auth { get; init; }
+    public LiteDbAuditLog? Audit { get; init; }
+    public CommsBroadcaster? Comms { get; init; }
 
     /// <summary>Reads a JSON body within settings apiMaxLength.</summary>
     public Task<JsonBody> ReadBodyAsync(HttpContext context) =>
@@ -33,9 +40,12 @@ internal static class AdminApi
     public static void Map(WebApplication app, AdminServices services)
     {
         HealthEndpoints.Map(app, services);
+        MetricsEndpoints.Map(app, services);
         if (services.Configuration.AdminRoot is { } root)
         {
             var group = app.MapGroup(root.TrimEnd('/'));
+            // With adminAuth set, every route of the group needs the permission its path names (Security/Permissions.cs).
+            group.WithMetadata(new AdminRouteMetadata());
             group.AddEndpointFilter(async (context, next) =>
             {
                 // Until the stored flows are loaded, GET /flows would show an empty configuration that an editor
@@ -47,7 +57,7 @@ internal static class AdminApi
                 }
                 return await next(context).ConfigureAwait(false);
             });
-            AuthEndpoints.Map(group);
+            AuthEndpoints.Map(group, services);
             FlowsEndpoints.Map(group, services);
             FlowEndpoints.Map(group, services);
             NodesEndpoints.Map(group, services);
@@ -55,6 +65,9 @@ internal static class AdminApi
             DebugEndpoints.Map(group, services);
             CredentialsEndpoints.Map(group, services);
             SettingsEndpoints.Map(group, services);
+            AuditEndpoints.Map(group, services);
+            ContextEndpoints.Map(group, services);
+            DiagnosticsEndpoints.Map(group, services);
         }
         // Anything else: Node-RED's error shape rather than an empty 404.
         app.MapFallback("{**path}", (HttpContext context) =>

@@ -7,13 +7,31 @@ namespace FlowEngine.Host.Admin;
 
 /// <summary>
 /// GET /settings: the runtime settings the editor reads, in Node-RED's shape (§4.3) as far as it applies. Parts
-/// FlowEngine does not offer say so (palette install off, no diagnostics, no external function modules).
+/// FlowEngine does not offer say so (palette install off, no external function modules; diagnostics is the API only, no editor menu).
 /// </summary>
 internal static class SettingsEndpoints
 {
     public static void Map(RouteGroupBuilder group, AdminServices services)
     {
-        group.MapGet("/settings", () => AdminResults.Json(Describe(services)));
+        group.MapGet("/settings", (Microsoft.AspNetCore.Http.HttpContext context) =>
+        {
+            var result = Describe(services);
+            // With adminAuth, Node-RED tells the editor who is logged in and what they may do.
+            if (context.Items[FlowEngine.Host.Security.AuthUser.ItemKey] is FlowEngine.Host.Security.AuthUser user)
+            {
+                var settings = new JsObject { ["username"] = user.Username };
+                settings["permissions"] = user.Permissions.Count == 1 ? user.Permissions[0] : user.Permissions.Cast<object?>().ToList();
+                if (user.Anonymous) settings["anonymous"] = true;
+                var ordered = new JsObject();
+                foreach (var (key, value) in result)
+                {
+                    ordered[key] = value;
+                    if (key == "version") ordered["user"] = settings;
+                }
+                result = ordered;
+            }
+            return AdminResults.Json(result);
+        });
     }
 
     internal static JsObject Describe(AdminServices services)
@@ -40,7 +58,7 @@ internal static class SettingsEndpoints
                 false => "disabled",
                 _ => "system",
             },
-            ["diagnostics"] = new JsObject { ["enabled"] = false, ["ui"] = false },
+            ["diagnostics"] = new JsObject { ["enabled"] = true, ["ui"] = false },
             ["telemetryEnabled"] = false,
             ["runtimeState"] = new JsObject { ["enabled"] = configuration.RuntimeStateEnabled, ["ui"] = configuration.RuntimeStateUi },
             // Node settings that Node-RED's function, debug and tls nodes export to the editor.

@@ -1,10 +1,17 @@
 using FlowEngine.Nodes.Mqtt;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using FlowEngine.Core.Nodes;
 using FlowEngine.Core.Runtime;
 using FlowEngine.Core.Storage;
 using FlowEngine.Host.Admin;
+using FlowEngine.Host.Audit;
+using FlowEngine.Host.Comms;
+using FlowEngine.Host.Security;
+using FlowEngine.Core.Values;
+using Microsoft.AspNetCore.SignalR;
 using FlowEngine.Host.Configuration;
 using FlowEngine.Nodes.Common;
 using Microsoft.AspNetCore.Builder;
@@ -46,9 +53,10 @@ internal sealed class FlowEngineServer : IAsyncDisposable
     private readonly ILogger _logger;
     private bool _started;
 
-    private FlowEngineServer(WebApplication app, ILoggerFactory loggerFactory, HostConfiguration configuration, FlowsService flows)
+    private FlowEngineServer(WebApplication app, ILoggerFactory loggerFactory, HostConfiguration configuration, FlowsService flows, AdminServices admin)
     {
         _app = app;
+        Admin = admin;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("FlowEngine.Host");
         Configuration = configuration;
@@ -58,6 +66,11 @@ internal sealed class FlowEngineServer : IAsyncDisposable
     public HostConfiguration Configuration { get; }
     public FlowsService Flows { get; }
     public FlowRuntime Runtime => Flows.Runtime;
+    /// <summary>What the admin endpoints work with, including adminAuth (null when not set), the audit trail and comms.</summary>
+    internal AdminServices Admin { get; }
+    /// <summary>Every endpoint the server maps (tests walk them).</summary>
+    internal IEnumerable<Microsoft.AspNetCore.Http.Endpoint> Endpoints =>
+        _app.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints;
     /// <summary>The port actually bound (differs from the setting when it was 0).</summary>
     public int Port { get; private set; }
     /// <summary>http://host:port/ of the server root, known after start.</summary>
@@ -122,10 +135,13 @@ internal sealed class FlowEngineServer : IAsyncDisposable
             EnvironmentName = Environments.Production,
         });
         builder.WebHost.UseKestrelCore();
+        var certificate = LoadHttpsCertificate(configuration);
+        // The core Kestrel leaves TLS out unless asked for.
+        if (certificate is not null) builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
-            Listen(kestrel, configuration);
+            Listen(kestrel, configuration, certificate);
         });
         builder.Services.AddRoutingCore();
         builder.Services.AddSingleton(loggerFactory);
@@ -135,13 +151,85 @@ internal sealed class FlowEngineServer : IAsyncDisposable
         builder.Services.AddSingleton(runtime);
         builder.Services.AddSingleton(flows);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
+        var (audit, auth) = CreateSecurity(builder.Services, configuration, options, loggerFactory);
+        ConfigureComms(builder.Services, configuration, options, loggerFactory);
+        FlowEngine.Host.HttpNodes.HttpNodeRouting.AddHttpNodeRouting(builder.Services, configuration.Settings, options.TimeProvider); // http in routes (HttpNodes/HttpNodeRouting.cs)
 
         var app = builder.Build();
         hostServices.Provider = app.Services;
         var adminLogger = loggerFactory.CreateLogger("FlowEngine.Admin");
         app.Use(ErrorResponses.Middleware(adminLogger));
-        AdminApi.Map(app, new AdminServices(flows, configuration, adminLogger));
-        return new FlowEngineServer(app, loggerFactory, configuration, flows);
+        UseSecurity(app, configuration, auth, certificate is not null);
+        var comms = MapComms(app, configuration, runtime);
+        WireDeployAudit(flows, audit, comms);
+        var admin = new AdminServices(flows, configuration, adminLogger) { Auth = auth, Audit = audit, Comms = comms };
+        AdminApi.Map(app, admin);
+        FlowEngine.Host.Editor.EditorStaticFiles.MapEditorStaticFiles(app, configuration); // editor static files (Editor/EditorStaticFiles.cs)
+        return new FlowEngineServer(app, loggerFactory, configuration, flows, admin);
+    }
+
+    // ---- security: adminAuth and the audit trail ----
+
+    /// <summary>The audit trail (also offered to node families as <see cref="IAuditLog"/>) and adminAuth when settings have it.</summary>
+    private static (LiteDbAuditLog Audit, AdminAuthService? Auth) CreateSecurity(IServiceCollection services, HostConfiguration configuration,
+        FlowEngineServerOptions options, ILoggerFactory loggerFactory)
+    {
+        var authSettings = AdminAuthSettings.From(configuration.Settings.Raw);
+        var audit = new LiteDbAuditLog(LiteDbAuditLog.PathIn(configuration.UserDir), options.TimeProvider);
+        services.AddSingleton(audit);
+        services.AddSingleton<IAuditLog>(audit);
+        var auth = authSettings is null ? null
+            : new AdminAuthService(authSettings, configuration.UserDir, options.TimeProvider, audit, loggerFactory.CreateLogger("FlowEngine.Auth"));
+        return (audit, auth);
+    }
+
+    private static void UseSecurity(WebApplication app, HostConfiguration configuration, AdminAuthService? auth, bool https)
+    {
+        if (https)
+        {
+            // HSTS: browsers keep using HTTPS for this host for a year.
+            app.Use((context, next) =>
+            {
+                context.Response.Headers.StrictTransportSecurity = "max-age=31536000";
+                return next(context);
+            });
+        }
+        app.UseWebSockets();
+        app.Use(AdminAuthMiddleware.Create(auth, configuration.AdminRoot));
+    }
+
+    /// <summary>Each applied deploy goes to the audit trail and, as notification/deploy-by, to every editor.</summary>
+    private static void WireDeployAudit(FlowsService flows, IAuditLog audit, CommsBroadcaster? comms)
+    {
+        flows.Deployed += outcome =>
+        {
+            var user = AdminAuthMiddleware.CurrentUser.Value;
+            var type = outcome.Type.ToString().ToLowerInvariant();
+            var changed = outcome.Started.Concat(outcome.Stopped).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).Cast<object?>().ToList();
+            audit.Record("flows.deploy", user, new JsObject { ["type"] = type, ["revision"] = outcome.Revision, ["nodes"] = changed });
+            comms?.Publish("notification/deploy-by", new JsObject { ["user"] = user, ["revision"] = outcome.Revision, ["type"] = type });
+        };
+    }
+
+    // ---- live comms for the editor (SignalR) ----
+
+    private static void ConfigureComms(IServiceCollection services, HostConfiguration configuration, FlowEngineServerOptions options, ILoggerFactory loggerFactory)
+    {
+        if (configuration.AdminRoot is null) return;
+        services.AddSignalR();
+        var rateLimit = configuration.Settings.Raw.Get("debugRateLimit") is double limit ? (int)limit : 250;
+        services.AddSingleton(provider => new CommsBroadcaster(provider.GetRequiredService<IHubContext<CommsHub>>(),
+            configuration.Settings.DebugMaxLength, rateLimit, options.TimeProvider, loggerFactory.CreateLogger("FlowEngine.Comms")));
+    }
+
+    /// <summary>The hub at &lt;httpAdminRoot&gt;comms, fed by the runtime's observer channel. Null when the admin API is off.</summary>
+    private static CommsBroadcaster? MapComms(WebApplication app, HostConfiguration configuration, FlowRuntime runtime)
+    {
+        if (configuration.AdminRoot is not { } root) return null;
+        var comms = app.Services.GetRequiredService<CommsBroadcaster>();
+        runtime.Observers.Add(comms);
+        app.MapHub<CommsHub>(root.TrimEnd('/') + "/comms").WithMetadata(new AdminRouteMetadata());
+        return comms;
     }
 
     private static void ConfigureLogging(ILoggingBuilder logging, HostConfiguration configuration)
@@ -156,15 +244,42 @@ internal sealed class FlowEngineServer : IAsyncDisposable
         logging.AddConsoleFormatter<NodeRedConsoleFormatter, NodeRedConsoleFormatterOptions>(format => format.IncludeStackTraces = configuration.Verbose);
     }
 
-    private static void Listen(KestrelServerOptions kestrel, HostConfiguration configuration)
+    /// <summary>
+    /// settings https: {"key": "privkey.pem", "cert": "cert.pem"} (PEM files; relative paths are inside userDir):
+    /// the server then speaks HTTPS only, with HSTS. Null without the setting.
+    /// </summary>
+    private static X509Certificate2? LoadHttpsCertificate(HostConfiguration configuration)
+    {
+        if (configuration.Settings.Raw.Get("https") is not { } raw || raw is false) return null;
+        if (raw is not JsObject https || https.Get("key") is not string key || https.Get("cert") is not string cert)
+        {
+            throw new SettingsException("https must be {\"key\": \"<PEM key file>\", \"cert\": \"<PEM certificate file>\"}");
+        }
+        key = Path.GetFullPath(key, configuration.UserDir);
+        cert = Path.GetFullPath(cert, configuration.UserDir);
+        try
+        {
+            return X509Certificate2.CreateFromPemFile(cert, key);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        {
+            throw new SettingsException($"https: cannot load certificate {cert} with key {key}: {ex.Message}");
+        }
+    }
+
+    private static void Listen(KestrelServerOptions kestrel, HostConfiguration configuration, X509Certificate2? certificate)
     {
         var host = configuration.Host;
         var port = configuration.Port;
+        Action<ListenOptions> tls = options =>
+        {
+            if (certificate is not null) options.UseHttps(certificate);
+        };
         if (host == "localhost")
         {
             // Kestrel cannot pick a free port for "localhost" (two sockets); loopback IPv4 can.
-            if (port == 0) kestrel.Listen(IPAddress.Loopback, 0);
-            else kestrel.ListenLocalhost(port);
+            if (port == 0) kestrel.Listen(IPAddress.Loopback, 0, tls);
+            else kestrel.ListenLocalhost(port, tls);
             return;
         }
         if (!IPAddress.TryParse(host, out var address))
@@ -179,7 +294,7 @@ internal sealed class FlowEngineServer : IAsyncDisposable
                 throw new SettingsException($"uiHost {host} cannot be resolved: {ex.Message}");
             }
         }
-        kestrel.Listen(address, port);
+        kestrel.Listen(address, port, tls);
     }
 
     /// <summary>Seeds the flow file if asked, binds the port, then loads and starts the flows.</summary>
@@ -211,13 +326,18 @@ internal sealed class FlowEngineServer : IAsyncDisposable
             throw new ServerStartException(message, ex);
         }
         _started = true;
+        Admin.Comms?.Start();
         var addresses = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
         var bound = addresses.Select(a => new Uri(a)).FirstOrDefault() ?? new Uri($"http://{Configuration.Host}:{Configuration.Port}/");
         Port = bound.Port;
         BaseAddress = new Uri($"{bound.Scheme}://{DisplayHost(bound)}:{bound.Port}/");
         if (Configuration.AdminRoot is { } root) HostLog.Running(_logger, new Uri(BaseAddress, root).ToString());
         else HostLog.AdminDisabled(_logger);
-        if (Configuration.BindsBeyondLoopback) HostLog.OpenToNetwork(_logger, Configuration.Host, Port);
+        if (Admin.Auth is null)
+        {
+            if (Configuration.BindsBeyondLoopback) HostLog.OpenToNetwork(_logger, Configuration.Host, Port);
+            else HostLog.NoAdminAuth(_logger, Configuration.Host);
+        }
 
         try
         {
@@ -228,9 +348,9 @@ internal sealed class FlowEngineServer : IAsyncDisposable
         }
         catch (InvalidOperationException ex)
         {
-            var message = $"Error: the embedded MQTT broker cannot start: {ex.Message}";
-            HostLog.StartFailed(_logger, message);
-            throw new ServerStartException(message, ex);
+            // Not fatal: flows still run, and mqtt nodes pointed at this port reach whatever broker holds it (often a
+            // local mosquitto) or show "disconnected" in their status.
+            HostLog.StartFailed(_logger, $"The embedded MQTT broker did not start: {ex.Message}. Flows start without it.");
         }
 
         HostLog.StartingFlows(_logger);

@@ -32,6 +32,8 @@ internal sealed partial class FlowsService(FlowRuntime runtime, ObservedFlowStor
     public bool StartupCompleted { get; private set; }
 
     public DeploySummary? LastDeploy { get; private set; }
+    /// <summary>Raised after each applied deploy, in the deploying request's async flow (the audit trail and comms listen).</summary>
+    public event Action<DeployOutcome>? Deployed;
 
     /// <summary>The configuration the admin API shows: the held one when flows are not running, else the running one.</summary>
     public FlowConfiguration Current => _held?.Configuration ?? runtime.Configuration;
@@ -127,6 +129,7 @@ internal sealed partial class FlowsService(FlowRuntime runtime, ObservedFlowStor
         State = "start";
         LastDeploy = new DeploySummary(outcome.Type.ToString().ToLowerInvariant(), clock.GetUtcNow(), outcome.Revision,
             outcome.Started.Count, outcome.Stopped.Count, outcome.DroppedMessages);
+        Deployed?.Invoke(outcome);
         return outcome;
     }
 

@@ -39,7 +39,7 @@ internal static partial class HostLog
     public static partial void Running(ILogger logger, string url);
 
     [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message =
-        "Listening on {Host}, reachable from other machines: the admin API has NO AUTHENTICATION yet, so anyone who can reach port {Port} can change and run flows. Set uiHost to 127.0.0.1 unless this network is trusted.")]
+        "Listening on {Host}, reachable from other machines: there is no adminAuth in settings, so anyone who can reach port {Port} can change and run flows. Set uiHost to 127.0.0.1 unless this network is trusted.")]
     public static partial void OpenToNetwork(ILogger logger, string host, int port);
 
     [LoggerMessage(EventId = 2012, Level = LogLevel.Information, Message = "Admin API disabled (httpAdminRoot: false)")]
@@ -62,4 +62,7 @@ internal static partial class HostLog
 
     [LoggerMessage(EventId = 2019, Level = LogLevel.Information, Message = "Embedded MQTT broker listening on {Host}:{Port}")]
     public static partial void EmbeddedBroker(ILogger logger, string host, int port);
+
+    [LoggerMessage(EventId = 2030, Level = LogLevel.Information, Message = "No adminAuth in settings: the admin API is open, so FlowEngine listens on {Host} only (set adminAuth before binding uiHost elsewhere)")]
+    public static partial void NoAdminAuth(ILogger logger, string host);
 }

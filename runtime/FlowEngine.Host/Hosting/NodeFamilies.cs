@@ -1,5 +1,6 @@
 using FlowEngine.Core.Nodes;
 using FlowEngine.Nodes.Common;
+using FlowEngine.Nodes.Industrial;
 using FlowEngine.Nodes.Modbus;
 using FlowEngine.Nodes.Mqtt;
 
@@ -13,5 +14,6 @@ public static class NodeFamilies
         CommonNodes.Register(registry);
         MqttNodes.Register(registry);
         ModbusNodes.Register(registry);
+        IndustrialNodes.Register(registry);
     }
 }
