@@ -19,6 +19,8 @@ internal sealed record AdminServices(FlowsService Flows, HostConfiguration Confi
     public AdminAuthService? Auth { get; init; }
     public LiteDbAuditLog? Audit { get; init; }
     public CommsBroadcaster? Comms { get; init; }
+    /// <summary>The node families' shared services (alarm store, current value tables, asset table).</summary>
+    public NodeFamilies? Families { get; init; }
 
     /// <summary>Reads a JSON body within settings apiMaxLength.</summary>
     public Task<JsonBody> ReadBodyAsync(HttpContext context) =>
@@ -68,6 +70,7 @@ internal static class AdminApi
             AuditEndpoints.Map(group, services);
             ContextEndpoints.Map(group, services);
             DiagnosticsEndpoints.Map(group, services);
+            IndustrialEndpoints.Map(group, services);
         }
         // Anything else: Node-RED's error shape rather than an empty 404.
         app.MapFallback("{**path}", (HttpContext context) =>

@@ -1,20 +1,8 @@
 using FlowEngine.Core.Values;
+using FlowEngine.Core.Runtime;
 using LiteDB;
 
 namespace FlowEngine.Host.Audit;
-
-/// <summary>
-/// The audit trail: who did what, when. Entries are only ever added. The host records logins, deploys, context
-/// deletes and user changes; node families may add their own (alarm acknowledgements, HMI writes) by asking the
-/// runtime's host services: <c>Services.HostServices.GetService(typeof(IAuditLog)) as IAuditLog</c>.
-/// </summary>
-public interface IAuditLog
-{
-    /// <param name="action">What happened, dotted: "auth.login", "flows.deploy", "context.delete", "user.add"...</param>
-    /// <param name="user">Who did it: a username, "anonymous" or null when no adminAuth is set.</param>
-    /// <param name="details">Anything else worth keeping (JSON values: string, double, bool, lists, JsObject).</param>
-    void Record(string action, string? user, JsObject? details = null);
-}
 
 /// <summary>One page of the trail, newest first.</summary>
 internal sealed record AuditPage(long Total, IReadOnlyList<JsObject> Entries);

@@ -53,9 +53,12 @@ internal sealed class FlowEngineServer : IAsyncDisposable
     private readonly ILogger _logger;
     private bool _started;
 
-    private FlowEngineServer(WebApplication app, ILoggerFactory loggerFactory, HostConfiguration configuration, FlowsService flows, AdminServices admin)
+    private readonly NodeFamilies _families;
+
+    private FlowEngineServer(WebApplication app, ILoggerFactory loggerFactory, HostConfiguration configuration, FlowsService flows, AdminServices admin, NodeFamilies families)
     {
         _app = app;
+        _families = families;
         Admin = admin;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger("FlowEngine.Host");
@@ -101,7 +104,8 @@ internal sealed class FlowEngineServer : IAsyncDisposable
     private static FlowEngineServer Build(HostConfiguration configuration, FlowEngineServerOptions options, ILoggerFactory loggerFactory)
     {
         var registry = new NodeRegistry();
-        NodeFamilies.Register(registry);
+        var families = new NodeFamilies(configuration.UserDir, options.TimeProvider);
+        families.RegisterAll(registry);
         options.RegisterNodes?.Invoke(registry);
 
         var storage = new ObservedFlowStorage(new FileFlowStorage(configuration.Settings));
@@ -148,6 +152,8 @@ internal sealed class FlowEngineServer : IAsyncDisposable
         builder.Services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         builder.Services.AddSingleton(configuration);
         builder.Services.AddSingleton(registry);
+        builder.Services.AddSingleton(families);
+        builder.Services.AddSingleton(families.Industrial);
         builder.Services.AddSingleton(runtime);
         builder.Services.AddSingleton(flows);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
@@ -162,10 +168,11 @@ internal sealed class FlowEngineServer : IAsyncDisposable
         UseSecurity(app, configuration, auth, certificate is not null);
         var comms = MapComms(app, configuration, runtime);
         WireDeployAudit(flows, audit, comms);
-        var admin = new AdminServices(flows, configuration, adminLogger) { Auth = auth, Audit = audit, Comms = comms };
+        var admin = new AdminServices(flows, configuration, adminLogger) { Auth = auth, Audit = audit, Comms = comms, Families = families };
+        families.MapEndpoints(app);
         AdminApi.Map(app, admin);
         FlowEngine.Host.Editor.EditorStaticFiles.MapEditorStaticFiles(app, configuration); // editor static files (Editor/EditorStaticFiles.cs)
-        return new FlowEngineServer(app, loggerFactory, configuration, flows, admin);
+        return new FlowEngineServer(app, loggerFactory, configuration, flows, admin, families);
     }
 
     // ---- security: adminAuth and the audit trail ----
@@ -433,6 +440,8 @@ internal sealed class FlowEngineServer : IAsyncDisposable
         await StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         await Runtime.DisposeAsync().ConfigureAwait(false);
+        // After the runtime: nodes use the families' stores until they have stopped.
+        _families.Dispose();
         // Last: disposing the console provider flushes lines still queued, such as a start error.
         _loggerFactory.Dispose();
     }

@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using FlowEngine.Core.Runtime;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 
@@ -19,12 +21,20 @@ internal static class AdminAuthMiddleware
         var prefix = (adminRoot ?? "/").TrimEnd('/');
         return async (context, next) =>
         {
-            if (auth is null || context.GetEndpoint() is not RouteEndpoint endpoint || endpoint.Metadata.GetMetadata<AdminRouteMetadata>() is null)
+            if (auth is null || context.GetEndpoint() is not RouteEndpoint endpoint)
             {
                 await next(context).ConfigureAwait(false);
                 return;
             }
-            var permission = Permissions.ForRoute(RelativePath(endpoint.RoutePattern.RawText ?? "", prefix), context.Request.Method);
+            // Admin routes take their permission from the route; node families' endpoints declare theirs.
+            string? permission;
+            if (endpoint.Metadata.GetMetadata<EndpointPermission>() is { } declared) permission = declared.Permission;
+            else if (endpoint.Metadata.GetMetadata<AdminRouteMetadata>() is not null) permission = Permissions.ForRoute(RelativePath(endpoint.RoutePattern.RawText ?? "", prefix), context.Request.Method);
+            else
+            {
+                await next(context).ConfigureAwait(false);
+                return;
+            }
             if (permission is not null)
             {
                 var user = auth.Authenticate(context);
@@ -36,10 +46,19 @@ internal static class AdminAuthMiddleware
                     return;
                 }
                 context.Items[AuthUser.ItemKey] = user;
+                context.User = Principal(user);
                 CurrentUser.Value = user.Username;
             }
             await next(context).ConfigureAwait(false);
         };
+    }
+
+    /// <summary>The caller as ASP.NET Core sees users, for node families' endpoints (see <see cref="EndpointPermission"/>).</summary>
+    private static ClaimsPrincipal Principal(AuthUser user)
+    {
+        var claims = new List<Claim> { new(ClaimTypes.Name, user.Username) };
+        foreach (var granted in user.Permissions) claims.Add(new Claim(PermissionScope.ClaimType, granted));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, user.Anonymous ? "anonymous" : "flowengine"));
     }
 
     /// <summary>The caller of the admin request in progress, for code below the endpoints (deploy audit).</summary>

@@ -1,3 +1,4 @@
+using FlowEngine.Core.Runtime;
 using System.Security.Cryptography;
 using FlowEngine.Core.Values;
 using FlowEngine.Host.Audit;

@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using FlowEngine.Core.Runtime;
 
 namespace FlowEngine.Host.Security;
 
@@ -6,7 +6,7 @@ namespace FlowEngine.Host.Security;
 /// Node-RED's permission strings (§4.2): "*" everything; "read" (or "*.read") any X.read; "write" (or "*.write")
 /// any X.write; specific names (flows.read, inject.write...); a list is the union. FlowEngine's roles map onto them.
 /// </summary>
-internal static partial class Permissions
+internal static class Permissions
 {
     public const string Admin = "admin";
     public const string Operator = "operator";
@@ -25,33 +25,11 @@ internal static partial class Permissions
     };
 
     /// <summary>True when any scope entry grants the permission (Node-RED's hasPermission).</summary>
-    public static bool Has(IReadOnlyList<string> scope, string permission)
-    {
-        if (permission.Length == 0) return true;
-        foreach (var granted in scope)
-        {
-            if (Grants(granted, permission)) return true;
-        }
-        return false;
-    }
+    public static bool Has(IReadOnlyList<string> scope, string permission) => PermissionScope.Has(scope, permission);
 
     /// <summary>True when every entry of the requested scope is within the user's permissions.</summary>
     public static bool Within(IReadOnlyList<string> userScope, IReadOnlyList<string> requested) =>
         requested.All(r => Has(userScope, r));
-
-    private static bool Grants(string granted, string permission)
-    {
-        if (granted == "*" || granted == permission) return true;
-        if (granted is "read" or "*.read") return ReadPermission().IsMatch(permission);
-        if (granted is "write" or "*.write") return WritePermission().IsMatch(permission);
-        return false;
-    }
-
-    [GeneratedRegex(@"^(([^.]+)\.)?read$", RegexOptions.CultureInvariant)]
-    private static partial Regex ReadPermission();
-
-    [GeneratedRegex(@"^(([^.]+)\.)?write$", RegexOptions.CultureInvariant)]
-    private static partial Regex WritePermission();
 
     /// <summary>
     /// The permission an admin route needs, from its path below httpAdminRoot and its method, as Node-RED's
@@ -78,6 +56,9 @@ internal static partial class Permissions
             "audit" => "audit.read",
             "comms" => "status.read",
             "metrics" => "metrics.read",
+            "alarms" => read ? "alarms.read" : "alarms.write",
+            "cvt" => "cvt.read",
+            "assets" => read ? "assets.read" : "assets.write",
             _ => "*",
         };
     }
