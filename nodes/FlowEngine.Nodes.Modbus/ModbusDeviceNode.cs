@@ -75,7 +75,7 @@ internal sealed class ModbusCircuitBreaker(int threshold, TimeSpan delay, TimeSp
 /// modbus-device: one Modbus TCP server (a PLC, a gateway) with its connection settings. Every read, getter and
 /// write node that names this device shares its one connection, its in-flight limit and its circuit breaker.
 /// </summary>
-internal sealed class ModbusDeviceNode : FlowNode
+internal sealed class ModbusDeviceNode : FlowNode, IConnectionHealth
 {
     public static readonly NodeDeclaration Declaration = new("modbus-device")
     {
@@ -158,6 +158,20 @@ internal sealed class ModbusDeviceNode : FlowNode
     public string Label => string.IsNullOrEmpty(Name) ? Endpoint : $"{Name} ({Endpoint})";
     /// <summary>The shared client, for counters in tests and the benchmark.</summary>
     internal ModbusTcpClient? Client => _client;
+
+    /// <summary>
+    /// Down while the circuit breaker backs off a dead device; up while the socket is open. The connection opens on
+    /// the first request, so before that (and between a failure and the breaker opening) it is not counted.
+    /// </summary>
+    public bool? IsConnected => _client switch
+    {
+        null => null,
+        _ when _breaker.IsOpen(out _) => false,
+        { IsConnected: true } => true,
+        _ => null,
+    };
+
+    public string ConnectionTarget => string.Create(CultureInfo.InvariantCulture, $"{Host}:{_options.Port} unit {UnitId}");
     internal ModbusCircuitBreaker Breaker => _breaker;
 
     protected override ValueTask OnStartAsync(CancellationToken cancellationToken)

@@ -22,7 +22,7 @@ internal interface IMqttBrokerUser
 /// The connection opens when the first user registers, survives deploys that do not change this node (the runtime
 /// keeps unchanged config nodes running), and closes (after the close message) when the node stops.
 /// </summary>
-internal sealed class MqttBrokerNode : FlowNode
+internal sealed class MqttBrokerNode : FlowNode, IConnectionHealth
 {
     public static readonly NodeDeclaration Declaration = new("mqtt-broker")
     {
@@ -235,6 +235,22 @@ internal sealed class MqttBrokerNode : FlowNode
         _connection = connection;
         return ValueTask.CompletedTask;
     }
+
+    /// <summary>Down only while some node uses the connection and it is not up; unused brokers do not count.</summary>
+    public bool? IsConnected
+    {
+        get
+        {
+            if (_connection is not { } connection) return null;
+            lock (_gate)
+            {
+                if (_users.Count == 0) return null;
+            }
+            return connection.IsConnected;
+        }
+    }
+
+    public string ConnectionTarget => _settings.Describe();
 
     /// <summary>A node starts using this connection. The first one starts it (when autoConnect is on).</summary>
     public void Register(IMqttBrokerUser user)

@@ -158,7 +158,7 @@ internal sealed class FlowEngineServer : IAsyncDisposable
         builder.Services.AddSingleton(flows);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(30));
         var (audit, auth) = CreateSecurity(builder.Services, configuration, options, loggerFactory);
-        ConfigureComms(builder.Services, configuration, options, loggerFactory);
+        ConfigureComms(builder.Services, configuration, options, loggerFactory, auth);
         FlowEngine.Host.HttpNodes.HttpNodeRouting.AddHttpNodeRouting(builder.Services, configuration.Settings, options.TimeProvider); // http in routes (HttpNodes/HttpNodeRouting.cs)
 
         var app = builder.Build();
@@ -220,10 +220,12 @@ internal sealed class FlowEngineServer : IAsyncDisposable
 
     // ---- live comms for the editor (SignalR) ----
 
-    private static void ConfigureComms(IServiceCollection services, HostConfiguration configuration, FlowEngineServerOptions options, ILoggerFactory loggerFactory)
+    private static void ConfigureComms(IServiceCollection services, HostConfiguration configuration, FlowEngineServerOptions options, ILoggerFactory loggerFactory,
+        AdminAuthService? auth)
     {
         if (configuration.AdminRoot is null) return;
         services.AddSignalR();
+        services.AddSingleton(new CommsSessionGuard(auth, options.TimeProvider));
         var rateLimit = configuration.Settings.Raw.Get("debugRateLimit") is double limit ? (int)limit : 250;
         services.AddSingleton(provider => new CommsBroadcaster(provider.GetRequiredService<IHubContext<CommsHub>>(),
             configuration.Settings.DebugMaxLength, rateLimit, options.TimeProvider, loggerFactory.CreateLogger("FlowEngine.Comms")));

@@ -123,9 +123,19 @@ internal sealed partial class AdminAuthService
             if (removed) Save();
             by ??= session?.User;
         }
-        if (removed) _audit.Record("auth.revoke", by);
+        if (removed)
+        {
+            _audit.Record("auth.revoke", by);
+            TokenRevoked?.Invoke(token);
+        }
         return removed;
     }
+
+    /// <summary>Raised after a token was revoked, so live connections opened with it can be closed.</summary>
+    public event Action<string>? TokenRevoked;
+
+    /// <summary>When the token stops working; null when it is not (or no longer) valid.</summary>
+    public DateTimeOffset? TokenExpiry(string token) => Find(token)?.Expires;
 
     public bool IsLocked(string username)
     {

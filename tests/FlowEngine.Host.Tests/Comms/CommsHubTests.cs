@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using FlowEngine.Core.Values;
 using Microsoft.AspNetCore.SignalR.Client;
+using Microsoft.Extensions.Time.Testing;
 
 namespace FlowEngine.Host.Tests.Comms;
 
@@ -105,5 +106,39 @@ public sealed class CommsHubTests
         Assert.Equal(HttpStatusCode.OK, injected.StatusCode);
         var debug = await client.NextAsync("debug");
         Assert.Equal("hello", debug.GetProperty("msg").GetString());
+    }
+
+    [Fact]
+    public async Task A_live_connection_is_closed_when_its_token_is_revoked()
+    {
+        await using var host = await TestHost.StartAsync(flowFile: InjectToDebug, settings: AuthSettings.Json);
+        var token = await host.LoginAsync("vera", AuthSettings.Password);
+        await using var client = await CommsClient.ConnectAsync(host, token);
+        var closed = new TaskCompletionSource();
+        client.Connection.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+
+        using var revoke = await host.SendAsync(HttpMethod.Post, "auth/revoke", token, $$"""{"token":"{{token}}"}""");
+        Assert.Equal(HttpStatusCode.OK, revoke.StatusCode);
+
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
+        Assert.Equal(HubConnectionState.Disconnected, client.Connection.State);
+    }
+
+    [Fact]
+    public async Task A_live_connection_is_closed_when_its_token_expires()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var host = await TestHost.StartAsync(flowFile: InjectToDebug, settings: AuthSettings.Settings(",\"sessionExpiryTime\":60"), clock: clock);
+        var token = await host.LoginAsync("vera", AuthSettings.Password);
+        await using var client = await CommsClient.ConnectAsync(host, token);
+        var closed = new TaskCompletionSource();
+        client.Connection.Closed += _ => { closed.TrySetResult(); return Task.CompletedTask; };
+
+        clock.Advance(TimeSpan.FromSeconds(30));
+        await Task.Delay(200);
+        Assert.Equal(HubConnectionState.Connected, client.Connection.State);
+
+        clock.Advance(TimeSpan.FromSeconds(31));
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(20));
     }
 }

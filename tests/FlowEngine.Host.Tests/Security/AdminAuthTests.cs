@@ -1,3 +1,4 @@
+using FlowEngine.Core.Runtime;
 using System.Net;
 using FlowEngine.Core.Values;
 using FlowEngine.Host.Security;
@@ -17,7 +18,7 @@ public sealed class AdminAuthTests
     {
         await using var host = await TestHost.StartAsync(flowFile: OneTab, settings: AuthSettings.Json);
         var routes = host.Server.Endpoints.OfType<RouteEndpoint>()
-            .Where(e => e.Metadata.GetMetadata<AdminRouteMetadata>() is not null)
+            .Where(e => e.Metadata.GetMetadata<AdminRouteMetadata>() is not null || e.Metadata.GetMetadata<EndpointPermission>() is not null)
             .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? ["GET"]).Select(m => (Method: m, Path: e.RoutePattern.RawText!)))
             .Distinct()
             .ToList();
