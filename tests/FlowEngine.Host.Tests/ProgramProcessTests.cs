@@ -118,6 +118,41 @@ public sealed class ProgramProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task Check_lists_every_problem_of_a_flow_file_with_node_ids_and_exits_1()
+    {
+        File.WriteAllText(Path.Combine(_dir, "bad.json"), """
+            [{"id":"t1","type":"tab","label":"Flow 1"},
+             {"id":"i1","type":"inject","z":"t1","repeat":"abc","wires":[["c1"]]},
+             {"id":"c1","type":"change","z":"t1","rules":[{"t":"set","p":"payload","pt":"msg","to":"$bad(","tot":"jsonata"}],"wires":[["x1"]]},
+             {"id":"x1","type":"not-a-node","z":"t1","wires":[]},
+             {"id":"m1","type":"mqtt in","z":"t1","topic":"a","broker":"nope","wires":[[]]}]
+            """);
+        var (code, output) = await RunAsync("check", "bad.json", "-u", _dir);
+        Assert.Equal(1, code);
+        Assert.Contains("4 problems", output, StringComparison.Ordinal);
+        Assert.Contains("not-a-node node x1: unknown node type", output, StringComparison.Ordinal);
+        Assert.Contains("inject node i1, property 'repeat'", output, StringComparison.Ordinal);
+        Assert.Contains("change node c1, property 'rules': rule 1: invalid JSONata expression", output, StringComparison.Ordinal);
+        Assert.Contains("mqtt in node m1, property 'broker': config node nope does not exist", output, StringComparison.Ordinal);
+        AssertNoStackTrace(output);
+    }
+
+    [Fact]
+    public async Task Check_accepts_the_quick_start_example_and_names_broken_json()
+    {
+        var example = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "..", "examples", "quick-start", "flows.json");
+        var (code, output) = await RunAsync("check", Path.GetFullPath(example), "-u", _dir);
+        Assert.Equal(0, code);
+        Assert.Contains(": ok (", output, StringComparison.Ordinal);
+
+        File.WriteAllText(Path.Combine(_dir, "broken.json"), "[{\"id\":\"t1\",\n \"type\": }]");
+        (code, output) = await RunAsync("check", "broken.json", "-u", _dir);
+        Assert.Equal(1, code);
+        Assert.Contains("not valid JSON", output, StringComparison.Ordinal);
+        Assert.Contains("line 2", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_unknown_option_exits_1_with_a_pointer_to_help()
     {
         var (code, output) = await RunAsync("--frobnicate");

@@ -88,6 +88,23 @@ public sealed partial class FlowRuntime : IAsyncDisposable
     }
 
     /// <summary>
+    /// Checks a flow configuration (the parsed JSON of a flow file, array or v2 object) without deploying it: every
+    /// problem a deploy would refuse, and node types that are not installed. Nothing running changes.
+    /// </summary>
+    public IReadOnlyList<FlowProblem> Check(object? flows)
+    {
+        try
+        {
+            var json = flows is JsObject { } v2 && v2.Get("flows") is { } inner ? inner : flows;
+            return _core.Check(FlowConfiguration.FromJson(json), new JsObject());
+        }
+        catch (FlowValidationException ex)
+        {
+            return ex.Problems;
+        }
+    }
+
+    /// <summary>
     /// Deploys a flow configuration (Node-RED POST /flows). <paramref name="flows"/> is the parsed JSON: an array, or
     /// the v2 object {flows, rev?, credentials?}. Throws <see cref="VersionMismatchException"/> for a stale rev and
     /// <see cref="FlowValidationException"/> when anything is invalid; in both cases nothing running changes.

@@ -72,6 +72,44 @@ internal sealed partial class RuntimeCore : IRuntimeServices, INodeDirectory
     }
 
     /// <summary>
+    /// Every problem a deploy of this configuration would meet, without deploying it: the same planning, property
+    /// validation and node construction as <see cref="ApplyAsync"/>, plus node types that are not installed (which a
+    /// deploy accepts and leaves waiting). The nodes built for the check are never started.
+    /// </summary>
+    public IReadOnlyList<FlowProblem> Check(FlowConfiguration config, JsObject credentials)
+    {
+        var plan = FlowPlanner.Build(config, t => Registry.IsKnown(t) || t is FlowPlanner.SubflowInstanceType or FlowPlanner.SubflowStatusType or GlobalConfigNode.TypeName);
+        var problems = new List<FlowProblem>();
+        foreach (var node in plan.Nodes.Values)
+        {
+            if (!Registry.IsKnown(node.Type) && node.Type is not (FlowPlanner.SubflowInstanceType or FlowPlanner.SubflowStatusType or GlobalConfigNode.TypeName))
+            {
+                problems.Add(Problem(node, null, $"unknown node type \"{node.Type}\": no installed node family provides it"));
+            }
+        }
+        var scopes = BuildScopes(plan, credentials);
+        foreach (var node in plan.Nodes.Values) Validate(node, plan, problems);
+        // A node whose properties are already refused is not built as well: one problem each, as a deploy reports.
+        var refused = problems.Select(p => p.NodeId).ToHashSet(StringComparer.Ordinal);
+        var created = new Dictionary<string, FlowNode>(StringComparer.Ordinal);
+        var configs = plan.Nodes.Values.Where(p => p.IsConfig && !refused.Contains(p.RuntimeId)).ToList();
+        // Config nodes in dependency order, as a deploy builds them; a cycle is reported by the deploy path alone.
+        for (var attempt = 0; configs.Count > 0 && attempt < 100; attempt++)
+        {
+            var next = configs.Where(n => ReferencesPendingConfig(n, configs, plan)).ToList();
+            foreach (var node in configs.Except(next)) TryCreate(node, scopes, credentials, id => created.GetValueOrDefault(id), created, problems);
+            if (next.Count == configs.Count)
+            {
+                foreach (var node in next) problems.Add(Problem(node, null, "Circular config node dependency"));
+                break;
+            }
+            configs = next;
+        }
+        foreach (var node in plan.Nodes.Values.Where(p => !p.IsConfig && !refused.Contains(p.RuntimeId))) TryCreate(node, scopes, credentials, id => created.GetValueOrDefault(id), created, problems);
+        return problems;
+    }
+
+    /// <summary>
     /// Applies a configuration. Validates and constructs every new node first; if anything is invalid, throws
     /// <see cref="FlowValidationException"/> and nothing running is touched. Then persists (before start, so a crash
     /// during start does not lose the deploy), stops what changed and starts the new.

@@ -1,6 +1,7 @@
 using FlowEngine.Core.Values;
 using FlowEngine.Host.Audit;
 using FlowEngine.Host.Configuration;
+using FlowEngine.Host.Hosting;
 using FlowEngine.Host.Security;
 
 namespace FlowEngine.Host.CommandLine;
@@ -10,7 +11,8 @@ namespace FlowEngine.Host.CommandLine;
 /// <c>flowengine hash-pw</c> reads a password from stdin and prints its bcrypt hash (for adminAuth.users[].password
 /// or httpNodeAuth.pass); <c>flowengine user add NAME --role admin|operator|viewer [--settings FILE] [-u DIR]</c>
 /// reads the password from stdin and adds the user to the adminAuth block of the settings file (creating the block,
-/// or replacing a user of the same name), and records it in the audit trail.
+/// or replacing a user of the same name), and records it in the audit trail; <c>flowengine check FLOWS.json</c> lists
+/// every problem of a flow file without starting anything.
 /// </summary>
 internal static class AdminCommands
 {
@@ -21,6 +23,9 @@ internal static class AdminCommands
           flowengine hash-pw                       read a password from stdin, print its bcrypt hash
           flowengine user add NAME --role ROLE     add (or replace) a user in settings adminAuth; the password
                      [--settings FILE] [-u DIR]    is read from stdin; ROLE: admin, operator or viewer
+          flowengine check FLOWS.json              check a flow file without starting it: every problem a deploy
+                     [--settings FILE] [-u DIR]    would refuse, and node types FlowEngine does not have, with
+                                                   node ids; exit code 0 when there is none, 1 otherwise
         """;
 
     /// <summary>Null when the arguments are not a command (the server runs).</summary>
@@ -39,6 +44,8 @@ internal static class AdminCommands
                     }
                 case "user":
                     return await UserAsync(args[1..], input, output, environment).ConfigureAwait(false);
+                case "check":
+                    return await CheckAsync(args[1..], output, environment).ConfigureAwait(false);
                 default:
                     return null;
             }
@@ -116,5 +123,40 @@ internal static class AdminCommands
         }
         await output.WriteLineAsync($"{(replaced ? "Updated" : "Added")} user {name} ({role}) in {settingsFile}; restart FlowEngine to apply.").ConfigureAwait(false);
         return 0;
+    }
+
+    private static async Task<int> CheckAsync(string[] args, TextWriter output, HostEnvironment environment)
+    {
+        if (args.Length == 0) throw new CommandLineException("expected: check FLOWS.json");
+        var file = Path.GetFullPath(args[0], environment.CurrentDirectory);
+        var options = CommandLineOptions.Parse(args[1..]);
+        var configuration = HostConfiguration.Load(options, environment);
+        if (!File.Exists(file)) throw new CommandLineException($"{file} does not exist");
+        if (!JsJson.TryParse(await File.ReadAllTextAsync(file).ConfigureAwait(false), out var flows, out var parseError))
+        {
+            await output.WriteLineAsync($"{file}: not valid JSON: {parseError!.Message}").ConfigureAwait(false);
+            return 1;
+        }
+
+        var registry = new Core.Nodes.NodeRegistry();
+        using var families = new NodeFamilies(Path.Combine(Path.GetTempPath(), "flowengine-check-" + Guid.NewGuid().ToString("N")), TimeProvider.System);
+        families.RegisterAll(registry);
+        await using var runtime = new Core.Runtime.FlowRuntime(new Core.Runtime.FlowRuntimeOptions
+        {
+            Settings = configuration.Settings,
+            Registry = registry,
+            Expressions = ExpressionEngineFactory.Create(TimeProvider.System),
+        });
+        var problems = runtime.Check(flows);
+        if (problems.Count == 0)
+        {
+            var items = (flows is JsObject v2 ? v2.Get("flows") : flows) as List<object?> ?? [];
+            var tabs = items.Count(i => i is JsObject o && o.Get("type") as string == "tab");
+            await output.WriteLineAsync($"{file}: ok ({items.Count} items, {tabs} flows)").ConfigureAwait(false);
+            return 0;
+        }
+        await output.WriteLineAsync($"{file}: {problems.Count} problem{(problems.Count == 1 ? "" : "s")}").ConfigureAwait(false);
+        foreach (var problem in problems) await output.WriteLineAsync("  " + problem).ConfigureAwait(false);
+        return 1;
     }
 }
