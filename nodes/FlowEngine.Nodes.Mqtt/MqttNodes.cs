@@ -11,5 +11,6 @@ public static class MqttNodes
         registry.Register(MqttBrokerNode.Declaration, s => new MqttBrokerNode(s));
         registry.Register(MqttInNode.Declaration, s => new MqttInNode(s));
         registry.Register(MqttOutNode.Declaration, s => new MqttOutNode(s));
+        Sparkplug.SparkplugNodes.Register(registry);
     }
 }

@@ -16,5 +16,9 @@ public static partial class CommonNodes
         registry.Register(TcpRequestNode.Declaration, s => new TcpRequestNode(s));
         registry.Register(UdpInNode.Declaration, s => new UdpInNode(s));
         registry.Register(UdpOutNode.Declaration, s => new UdpOutNode(s));
+        registry.Register(WebSocketListenerNode.Declaration, s => new WebSocketListenerNode(s));
+        registry.Register(WebSocketClientNode.Declaration, s => new WebSocketClientNode(s));
+        registry.Register(WebSocketInNode.Declaration, s => new WebSocketInNode(s));
+        registry.Register(WebSocketOutNode.Declaration, s => new WebSocketOutNode(s));
     }
 }

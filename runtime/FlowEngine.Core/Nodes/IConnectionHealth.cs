@@ -2,7 +2,7 @@ namespace FlowEngine.Core.Nodes;
 
 /// <summary>
 /// Implemented by config nodes that hold a connection to a device or a server (mqtt-broker, modbus-device, s7
-/// endpoint, opcua-endpoint, influx server...). The host's readiness probe (/readyz) reports the runtime not ready
+/// endpoint, opcua-endpoint...). The host's readiness probe (/readyz) reports the runtime not ready
 /// while any of them is down, naming it.
 /// </summary>
 public interface IConnectionHealth

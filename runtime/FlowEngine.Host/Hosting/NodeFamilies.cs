@@ -27,9 +27,13 @@ public sealed class NodeFamilies : IDisposable
         _userDir = userDir;
         _clock = clock;
         Industrial = new IndustrialServices(Path.Combine(userDir, IndustrialServices.DatabaseFileName), clock);
+        Camera = new CameraServices(Path.Combine(userDir, "camera"));
+        Hmi = new HmiServices(clock, Industrial.Alarms);
     }
 
     public IndustrialServices Industrial { get; }
+    public CameraServices Camera { get; }
+    public HmiServices Hmi { get; }
 
     /// <summary>Every node type with throw-away family services: for the node reference and declaration checks.</summary>
     public static void Register(NodeRegistry registry)
@@ -47,8 +51,8 @@ public sealed class NodeFamilies : IDisposable
         OpcUaNodes.Register(registry);
         InfluxNodes.Register(registry);
         IndustrialNodes.Register(registry, Industrial);
-        CameraNodes.Register(registry);
-        HmiNodes.Register(registry);
+        CameraNodes.Register(registry, Camera);
+        HmiNodes.Register(registry, Hmi);
     }
 
     /// <summary>
@@ -58,10 +62,14 @@ public sealed class NodeFamilies : IDisposable
     /// </summary>
     public void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
+        CameraNodes.MapEndpoints(endpoints, Camera);
+        HmiNodes.MapEndpoints(endpoints, Hmi);
     }
 
     public void Dispose()
     {
+        Camera.Dispose();
+        Hmi.Dispose();
         Industrial.Dispose();
     }
 }

@@ -34,12 +34,16 @@ internal static class HttpNodeRouting
         var root = NormaliseRoot(settings.Raw.Get("httpNodeRoot") as string);
         var table = new HttpNodeRouteTable();
         services.AddSingleton<IHttpNodeRouter>(table);
-        services.AddSingleton<IStartupFilter>(new Filter(new Endpoint(table, root, Authenticator.From(settings.Raw.Get("httpNodeAuth")), clock,
-            MaxBody(settings), ResponseTimeout(settings))));
+        var auth = Authenticator.From(settings.Raw.Get("httpNodeAuth"));
+        // websocket-listener paths share the root, the port and httpNodeAuth with http in (WebSocketNodeMiddleware.cs).
+        var sockets = new WebSocketNodeRouteTable();
+        services.AddSingleton<IWebSocketNodeRouter>(sockets);
+        services.AddSingleton<IStartupFilter>(new Filter(new Endpoint(table, root, auth, clock, MaxBody(settings), ResponseTimeout(settings)),
+            new WebSocketNodeMiddleware(sockets, root, auth)));
         return services;
     }
 
-    private static string NormaliseRoot(string? root)
+    internal static string NormaliseRoot(string? root)
     {
         if (string.IsNullOrEmpty(root)) return "/";
         if (!root.StartsWith('/')) root = "/" + root;
@@ -69,17 +73,21 @@ internal static class HttpNodeRouting
         return ok && size > 0;
     }
 
-    private sealed class Filter(Endpoint endpoint) : IStartupFilter
+    private sealed class Filter(Endpoint endpoint, WebSocketNodeMiddleware sockets) : IStartupFilter
     {
         public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
         {
+            // These run before the host's own UseWebSockets, so the upgrade feature is added here; the host's
+            // middleware leaves a request that already has it alone.
+            app.UseWebSockets();
+            app.Use(sockets.InvokeAsync);
             app.Use(endpoint.InvokeAsync);
             next(app);
         };
     }
 
     /// <summary>settings.httpNodeAuth {user, pass}: HTTP basic auth with a bcrypt hash of the password.</summary>
-    private sealed class Authenticator(string user, string passHash)
+    internal sealed class Authenticator(string user, string passHash)
     {
         public static Authenticator? From(object? setting) =>
             setting is JsObject auth && auth.Get("user") is string user && auth.Get("pass") is string pass ? new Authenticator(user, pass) : null;

@@ -1,3 +1,4 @@
+using FlowEngine.TestKit.Peers;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
@@ -12,7 +13,6 @@ namespace FlowEngine.Nodes.Modbus.Tests.Peers;
 /// </summary>
 public sealed class ModbusPeer : IAsyncDisposable
 {
-    private static readonly SemaphoreSlim InstallGate = new(1, 1);
     private readonly ConcurrentQueue<string> _requests = new();
     private readonly ConcurrentQueue<string> _output = new();
     private Process? _process;
@@ -31,7 +31,7 @@ public sealed class ModbusPeer : IAsyncDisposable
 
     public void ClearRequests() => _requests.Clear();
 
-    public static string PeerDirectory { get; } = FindPeerDirectory();
+    public static string PeerDirectory { get; } = NpmPeers.Directory("modbus");
 
     public static async Task<ModbusPeer> StartAsync(int unit = 1)
     {
@@ -103,64 +103,14 @@ public sealed class ModbusPeer : IAsyncDisposable
 
     public async ValueTask DisposeAsync() => await StopAsync();
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => NpmPeers.FreePort();
 
-    /// <summary>npm ci (or install) of tests/peers/modbus/package.json, once; later runs find node_modules in place.</summary>
-    public static async Task EnsureInstalledAsync()
-    {
-        await InstallGate.WaitAsync();
-        try
-        {
-            if (File.Exists(Path.Combine(PeerDirectory, "node_modules", "modbus-serial", "package.json"))) return;
-            var command = File.Exists(Path.Combine(PeerDirectory, "package-lock.json")) ? "ci" : "install";
-            var (code, output) = await RunAsync("npm", $"{command} --no-audit --no-fund --loglevel=error", PeerDirectory, TimeSpan.FromMinutes(5));
-            if (code != 0) throw new InvalidOperationException($"npm {command} in {PeerDirectory} failed ({code}):\n{output}");
-        }
-        finally
-        {
-            InstallGate.Release();
-        }
-    }
+    /// <summary>npm install of tests/peers/modbus/package.json, once; later runs find node_modules in place.</summary>
+    public static Task EnsureInstalledAsync() => NpmPeers.EnsureInstalledAsync(PeerDirectory, "node_modules/modbus-serial/package.json");
 
     /// <summary>Runs a program to completion; returns exit code and stdout + stderr.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string file, string arguments, string directory, TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(file, arguments)
-        {
-            WorkingDirectory = directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {file}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            await process.WaitForExitAsync().WaitAsync(timeout);
-        }
-        catch (TimeoutException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {arguments} did not finish in {timeout}");
-        }
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static string FindPeerDirectory()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "peers", "modbus");
-            if (File.Exists(Path.Combine(candidate, "package.json"))) return candidate;
-        }
-        throw new DirectoryNotFoundException("tests/peers/modbus/package.json not found above " + AppContext.BaseDirectory);
-    }
+    public static Task<(int ExitCode, string Output)> RunAsync(string file, string arguments, string directory, TimeSpan timeout) =>
+        NpmPeers.RunAsync(file, arguments, directory, timeout);
 }
 
 /// <summary>One npm peer shared by the tests of a class (they use distinct addresses when they write).</summary>
