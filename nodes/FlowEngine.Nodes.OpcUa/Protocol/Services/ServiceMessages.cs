@@ -1,0 +1,115 @@
+using FlowEngine.Nodes.OpcUa.Protocol.Encoding;
+using FlowEngine.Nodes.OpcUa.Protocol.Transport;
+
+namespace FlowEngine.Nodes.OpcUa.Protocol.Services;
+
+/// <summary>Binary encoding ids ("..._Encoding_DefaultBinary") of the service messages and structures used (Part 6 Annex A, NodeIds.csv).</summary>
+public static class ServiceIds
+{
+    public const uint ServiceFault = 397;
+    public const uint OpenSecureChannelRequest = 446;
+    public const uint OpenSecureChannelResponse = 449;
+    public const uint CloseSecureChannelRequest = 452;
+    public const uint GetEndpointsRequest = 428;
+    public const uint GetEndpointsResponse = 431;
+    public const uint CreateSessionRequest = 461;
+    public const uint CreateSessionResponse = 464;
+    public const uint ActivateSessionRequest = 467;
+    public const uint ActivateSessionResponse = 470;
+    public const uint CloseSessionRequest = 473;
+    public const uint CloseSessionResponse = 476;
+    public const uint BrowseRequest = 527;
+    public const uint BrowseResponse = 530;
+    public const uint BrowseNextRequest = 533;
+    public const uint BrowseNextResponse = 536;
+    public const uint TranslateBrowsePathsToNodeIdsRequest = 554;
+    public const uint TranslateBrowsePathsToNodeIdsResponse = 557;
+    public const uint ReadRequest = 631;
+    public const uint ReadResponse = 634;
+    public const uint WriteRequest = 673;
+    public const uint WriteResponse = 676;
+    public const uint CallRequest = 712;
+    public const uint CallResponse = 715;
+    public const uint CreateMonitoredItemsRequest = 751;
+    public const uint CreateMonitoredItemsResponse = 754;
+    public const uint CreateSubscriptionRequest = 787;
+    public const uint CreateSubscriptionResponse = 790;
+    public const uint PublishRequest = 826;
+    public const uint PublishResponse = 829;
+    public const uint RepublishRequest = 832;
+    public const uint RepublishResponse = 835;
+    public const uint TransferSubscriptionsRequest = 841;
+    public const uint TransferSubscriptionsResponse = 844;
+    public const uint DeleteSubscriptionsRequest = 847;
+    public const uint DeleteSubscriptionsResponse = 850;
+    public const uint AnonymousIdentityToken = 321;
+    public const uint UserNameIdentityToken = 324;
+    public const uint DataChangeFilter = 724;
+    public const uint DataChangeNotification = 811;
+    public const uint StatusChangeNotification = 820;
+    public const uint EventNotificationList = 916;
+}
+
+/// <summary>RequestHeader (Part 4 §7.33).</summary>
+public sealed record RequestHeader(NodeId AuthenticationToken, uint RequestHandle, TimeSpan TimeoutHint)
+{
+    public static RequestHeader Anonymous(uint handle, TimeSpan timeout) => new(NodeId.Null, handle, timeout);
+
+    public void Write(UaBinaryWriter w)
+    {
+        w.WriteNodeId(AuthenticationToken);
+        w.WriteDateTime(DateTime.UtcNow);
+        w.WriteUInt32(RequestHandle);
+        w.WriteUInt32(0); // return diagnostics: none
+        w.WriteString(null); // audit entry id
+        w.WriteUInt32((uint)Math.Min(TimeoutHint.TotalMilliseconds, uint.MaxValue));
+        w.WriteExtensionObject(ExtensionObject.Null);
+    }
+}
+
+/// <summary>ResponseHeader (Part 4 §7.34).</summary>
+public sealed record ResponseHeader(DateTime? Timestamp, uint RequestHandle, StatusCode ServiceResult, string?[] StringTable)
+{
+    public static ResponseHeader Read(UaBinaryReader r)
+    {
+        var timestamp = r.ReadDateTime();
+        var handle = r.ReadUInt32();
+        var result = r.ReadStatusCode();
+        r.ReadDiagnosticInfo();
+        var strings = r.ReadArray(r.ReadString) ?? [];
+        r.ReadExtensionObject();
+        return new ResponseHeader(timestamp, handle, result, strings);
+    }
+}
+
+public static class ServiceMessages
+{
+    /// <summary>Type id, request header, body: one whole service request as the secure channel sends it.</summary>
+    public static byte[] Encode(uint encodingId, RequestHeader header, Action<UaBinaryWriter> body)
+    {
+        var w = new UaBinaryWriter();
+        w.WriteNodeId(new NodeId(0, encodingId));
+        header.Write(w);
+        body(w);
+        return w.ToArray();
+    }
+
+    /// <summary>
+    /// Reads the type id and response header; a ServiceFault or a Bad service result becomes a
+    /// <see cref="UaStatusException"/>. Returns the reader placed at the response body.
+    /// </summary>
+    public static UaBinaryReader OpenResponse(byte[] message, uint expectedId) => OpenResponse(message, expectedId, out _);
+
+    public static UaBinaryReader OpenResponse(byte[] message, uint expectedId, out ResponseHeader header)
+    {
+        var r = new UaBinaryReader(message);
+        var typeId = r.ReadNodeId();
+        header = ResponseHeader.Read(r);
+        var isFault = typeId.IdType == NodeIdType.Numeric && (uint)typeId.Identifier == ServiceIds.ServiceFault;
+        if (isFault || header.ServiceResult.IsBad)
+            throw new UaStatusException(header.ServiceResult.Code, $"the server refused the request: {header.ServiceResult.Name}");
+        if (typeId.IdType != NodeIdType.Numeric || (uint)typeId.Identifier != expectedId)
+            throw new UaStatusException(StatusCodes.BadUnknownResponse, $"expected response type i={expectedId}, got {typeId}");
+        return r;
+    }
+}
