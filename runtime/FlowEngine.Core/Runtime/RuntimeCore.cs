@@ -376,6 +376,7 @@ internal sealed partial class RuntimeCore : IRuntimeServices, INodeDirectory
         var result = new Dictionary<string, FlowScope>(StringComparer.Ordinal);
         var globalLayer = EnvLayer.FromDefinitions("global", plan.GlobalEnv, plan.GlobalConfigId is { } gid ? credentials.Get(gid) as JsObject : null,
             Environment.GetEnvironmentVariable, Expressions, w => LogEnvWarning(_logger, w));
+        _pendingGlobalEnv = globalLayer;
         FlowScope Build(ScopePlan scopePlan)
         {
             if (result.TryGetValue(scopePlan.Id, out var existing)) return existing;
@@ -438,8 +439,12 @@ internal sealed partial class RuntimeCore : IRuntimeServices, INodeDirectory
             }
         }
         if (scope is not null) layers.AddRange(scope.EnvChain);
+        // A config node outside every flow (no z) still sees the global-config env, as in Node-RED.
+        else if (_pendingGlobalEnv is { } global) layers.Add(global);
         return new NodeEnvironment(reserved, layers);
     }
+
+    private EnvLayer? _pendingGlobalEnv;
 
     private Dictionary<string, GroupPlan>? _pendingGroups;
     private HashSet<string> _previousOwners = new(StringComparer.Ordinal);

@@ -42,4 +42,19 @@ public sealed class EnvironmentTests
         flow.Send("e", """{"topic":"NR_FLOW_ID"}""");
         Assert.Equal("t", (await flow.NextAsync("h"))["payload"]);
     }
+
+    [Fact]
+    public async Task A_config_node_outside_every_flow_sees_the_global_config_env()
+    {
+        // Found by the examples' deploy check: a config node without z saw only the OS environment.
+        await using var flow = await Flows.StartAsync("""
+            [{"id":"t","type":"tab"},
+             {"id":"gc","type":"global-config","env":[{"name":"PORT","type":"num","value":"5020"}]},
+             {"id":"cfg","type":"test-env","value":"${PORT}"},
+             {"id":"h","type":"helper","z":"t","x":0,"y":0,"wires":[]}]
+            """);
+        var node = flow.Runtime.FindNode("cfg");
+        Assert.NotNull(node);
+        Assert.Equal(5020.0, node.Config.Get("value"));
+    }
 }
