@@ -12,6 +12,8 @@ import type { FlowNode } from "./model/types";
 import { Workspace, type NodeStatus } from "./model/workspace";
 import { renderPalette } from "./palette/palette";
 import { DebugSidebar, type DebugMessage } from "./sidebar/debug";
+import { InfoSidebar } from "./sidebar/info";
+import { openGroupDialog, openSubflowInstanceDialog, openSubflowTemplateDialog, openTabDialog } from "./dialogs/subflow";
 
 const api = new AdminApi();
 const workspace = new Workspace();
@@ -25,6 +27,16 @@ app.innerHTML = `
   <span class="spacer"></span>
   <button type="button" class="import-button" title="import (ctrl-i)">Import</button>
   <button type="button" class="export-button" title="export (ctrl-e)">Export</button>
+  <span class="menu-group">
+    <button type="button" class="menu-button" aria-label="menu">☰</button>
+    <div class="main-menu" hidden>
+      <button type="button" data-action="group" data-edit>Group selection (ctrl-shift-g)</button>
+      <button type="button" data-action="ungroup" data-edit>Ungroup (ctrl-shift-u)</button>
+      <button type="button" data-action="subflow" data-edit>Selection to subflow</button>
+      <button type="button" data-action="junction" data-edit>Insert junction on the selected wire</button>
+      <button type="button" data-action="search">Search (ctrl-f)</button>
+    </div>
+  </span>
   <span class="deploy-group">
     <button type="button" class="deploy-button" disabled>Deploy</button><button type="button" class="deploy-menu-button" aria-label="deploy type">▾</button>
     <div class="deploy-menu" hidden>
@@ -40,18 +52,46 @@ app.innerHTML = `
     <nav class="tabs"></nav>
     <div class="canvas-host"></div>
     <div class="zoom"><button type="button" data-zoom="out" title="zoom out">−</button><button type="button" data-zoom="reset" title="reset zoom">○</button><button type="button" data-zoom="in" title="zoom in">+</button></div>
-    <div class="search" hidden><input type="search" class="search-input" placeholder="search nodes" aria-label="search nodes"/><span class="search-count"></span></div>
+    <div class="search" hidden><input type="search" class="search-input" placeholder="search nodes" aria-label="search nodes"/><span class="search-count"></span><ol class="search-results"></ol></div>
   </section>
-  <aside class="sidebar"><h3>debug</h3><div class="debug"></div></aside>
+  <aside class="sidebar"><nav class="sidebar-tabs"><button type="button" class="sidebar-tab active" data-sidebar="debug">debug</button><button type="button" class="sidebar-tab" data-sidebar="info">info</button></nav>
+    <div class="debug sidebar-panel" data-panel="debug"></div><div class="info sidebar-panel" data-panel="info" hidden></div></aside>
 </main>`;
 
 const q = <T extends Element>(selector: string): T => app.querySelector<T>(selector)!;
+/** Subflow templates open as tabs next to the flows, as Node-RED does. */
+const openSubflows: string[] = [];
+
+function openSubflow(id: string): void {
+  if (!openSubflows.includes(id)) openSubflows.push(id);
+  workspace.activeTab = id;
+  workspace.selection.clear();
+  workspace.notify();
+}
+
+function edit(id: string): void {
+  if (workspace.readOnly) return;
+  const node = workspace.byId.get(id);
+  if (!node) return;
+  if (node.type === "group") openGroupDialog(workspace, node);
+  else if (node.type.startsWith("subflow:")) openSubflowInstanceDialog(workspace, id, openSubflow);
+  else openEditDialog(workspace, id);
+}
+
 const canvas = new Canvas(workspace, {
-  edit: (id) => { if (!workspace.readOnly) openEditDialog(workspace, id); },
+  edit,
   inject: (id) => void injectNode(id),
   toggleDebug: (id) => void toggleDebug(id),
 }, q<HTMLElement>(".canvas-host"));
 const debug = new DebugSidebar(q<HTMLElement>(".debug"), workspace, (id) => reveal(id));
+const info = new InfoSidebar(q<HTMLElement>(".info"), workspace);
+for (const button of app.querySelectorAll<HTMLButtonElement>("[data-sidebar]")) {
+  button.onclick = () => {
+    for (const other of app.querySelectorAll<HTMLButtonElement>("[data-sidebar]")) other.classList.toggle("active", other === button);
+    for (const panel of app.querySelectorAll<HTMLElement>(".sidebar-panel")) panel.hidden = panel.dataset["panel"] !== button.dataset["sidebar"];
+    if (button.dataset["sidebar"] === "info") info.render();
+  };
+}
 let deploymentType: DeploymentType = "full";
 
 function reveal(id: string): void {
@@ -70,15 +110,48 @@ function renderTabs(): void {
     const button = element("button", { type: "button", class: `tab${tab.id === workspace.activeTab ? " active" : ""}`, "data-tab": tab.id }, workspace.label(tab));
     if (workspace.changed.has(tab.id) || workspace.nodes.some((n) => n.z === tab.id && workspace.changed.has(n.id))) button.classList.add("changed");
     button.onclick = () => { workspace.activeTab = tab.id; workspace.selection.clear(); workspace.notify(); debug.applyFilter(); };
-    button.ondblclick = () => {
-      if (workspace.readOnly) return;
-      const label = prompt("Flow name", workspace.label(tab));
-      if (label !== null) { workspace.checkpoint(); tab["label"] = label; workspace.touch(tab.id); workspace.notify(); }
-    };
+    if (tab["disabled"] === true) button.classList.add("disabled");
+    button.ondblclick = () => { if (!workspace.readOnly) openTabDialog(workspace, tab); };
+    if (!workspace.readOnly) {
+      // Tabs reorder by dragging one onto another (it goes before that one).
+      button.draggable = true;
+      button.ondragstart = (event) => event.dataTransfer?.setData("application/x-flowengine-tab", tab.id);
+      button.ondragover = (event) => { if (event.dataTransfer?.types.includes("application/x-flowengine-tab")) event.preventDefault(); };
+      button.ondrop = (event) => {
+        event.preventDefault();
+        const dragged = event.dataTransfer?.getData("application/x-flowengine-tab");
+        if (dragged && dragged !== tab.id) workspace.moveTab(dragged, tab.id);
+      };
+    }
     tabs.appendChild(button);
+  }
+  for (const id of [...openSubflows]) {
+    const subflow = workspace.byId.get(id);
+    if (!subflow) { openSubflows.splice(openSubflows.indexOf(id), 1); continue; }
+    const button = element("button", { type: "button", class: `tab subflow-tab${id === workspace.activeTab ? " active" : ""}`, "data-tab": id }, `subflow: ${workspace.label(subflow)}`);
+    if (workspace.nodes.some((n) => (n.id === id || n.z === id) && workspace.changed.has(n.id))) button.classList.add("changed");
+    button.onclick = () => { workspace.activeTab = id; workspace.selection.clear(); workspace.notify(); };
+    const close = element("span", { class: "tab-close", title: "close" }, "×");
+    close.onclick = (event) => {
+      event.stopPropagation();
+      openSubflows.splice(openSubflows.indexOf(id), 1);
+      if (workspace.activeTab === id) workspace.activeTab = workspace.tabs()[0]?.id ?? "";
+      workspace.notify();
+    };
+    button.appendChild(close);
+    tabs.appendChild(button);
+  }
+  const active = workspace.byId.get(workspace.activeTab);
+  if (active?.type === "subflow" && !workspace.readOnly) {
+    const properties = element("button", { type: "button", class: "subflow-properties", title: "name and properties of this subflow" }, "edit subflow properties");
+    properties.onclick = () => openSubflowTemplateDialog(workspace, active);
+    tabs.appendChild(properties);
   }
   if (!workspace.readOnly) {
     const add = element("button", { type: "button", class: "tab-add", title: "add flow" }, "+");
+    // Dropping a tab on "+" moves it to the end.
+    add.ondragover = (event) => { if (event.dataTransfer?.types.includes("application/x-flowengine-tab")) event.preventDefault(); };
+    add.ondrop = (event) => { event.preventDefault(); const dragged = event.dataTransfer?.getData("application/x-flowengine-tab"); if (dragged) workspace.moveTab(dragged, null); };
     add.onclick = () => workspace.addTab();
     tabs.appendChild(add);
   }
@@ -93,8 +166,10 @@ function renderDeployButton(): void {
 
 workspace.onChange(() => {
   renderTabs();
+  q<HTMLElement>(".canvas-host").classList.toggle("flow-disabled", workspace.byId.get(workspace.activeTab)?.["disabled"] === true);
   canvas.render();
   renderDeployButton();
+  if (!q<HTMLElement>(".info").hidden) info.render();
 });
 
 async function load(): Promise<void> {
@@ -171,25 +246,59 @@ function setConnection(state: string): void {
 function search(): void {
   const box = q<HTMLElement>(".search");
   const input = q<HTMLInputElement>(".search-input");
+  const results = q<HTMLOListElement>(".search-results");
   box.hidden = false;
   input.focus();
   input.select();
+  let hits: FlowNode[] = [];
   let index = 0;
+  const show = (): void => {
+    hits = workspace.search(input.value);
+    index = 0;
+    q<HTMLElement>(".search-count").textContent = input.value.trim() ? `${hits.length} found` : "";
+    results.innerHTML = "";
+    for (const hit of hits.slice(0, 50)) {
+      const container = hit.z ? workspace.byId.get(hit.z) : undefined;
+      const item = element("li", { class: "search-result", "data-node": hit.id });
+      item.append(element("span", { class: "search-label" }, workspace.label(hit)), element("span", { class: "search-type" }, hit.type),
+        element("span", { class: "search-flow" }, container ? workspace.label(container) : ""));
+      item.onclick = () => { box.hidden = true; revealAnywhere(hit.id); };
+      results.appendChild(item);
+    }
+  };
+  input.oninput = show;
+  show();
   input.onkeydown = (event) => {
     event.stopPropagation();
     if (event.key === "Escape") { box.hidden = true; return; }
-    if (event.key !== "Enter") return;
-    const text = input.value.trim().toLowerCase();
-    const hits = workspace.nodes.filter((n) => n.type !== "tab" && !workspace.isConfig(n) &&
-      (n.id === text || n.type.toLowerCase().includes(text) || workspace.label(n).toLowerCase().includes(text)));
-    q<HTMLElement>(".search-count").textContent = `${hits.length} found`;
-    if (hits.length === 0) return;
-    reveal(hits[index % hits.length]!.id);
+    if (event.key !== "Enter" || hits.length === 0) return;
+    revealAnywhere(hits[index % hits.length]!.id);
     index += 1;
   };
 }
 
+/** Shows a node wherever it is, opening its subflow template if it lives in one. */
+function revealAnywhere(id: string): void {
+  const node = workspace.byId.get(id);
+  if (node?.z && workspace.byId.get(node.z)?.type === "subflow" && !openSubflows.includes(node.z)) openSubflows.push(node.z);
+  reveal(id);
+}
+
+function runAction(action: string): void {
+  q<HTMLElement>(".main-menu").hidden = true;
+  if (action === "search") { search(); return; }
+  if (workspace.readOnly) return;
+  if (action === "group") { if (!workspace.groupSelection()) notify("Select the nodes to group first.", "error"); }
+  else if (action === "ungroup") { if (workspace.ungroupSelection() === 0) notify("Select a group to ungroup.", "error"); }
+  else if (action === "junction") { if (!workspace.insertJunction()) notify("Select a wire first.", "error"); }
+  else if (action === "subflow") {
+    try { workspace.selectionToSubflow(); } catch (error) { notify((error as Error).message, "error"); }
+  }
+}
+
 // ---- header ----
+q<HTMLButtonElement>(".menu-button").onclick = () => { const menu = q<HTMLElement>(".main-menu"); menu.hidden = !menu.hidden; };
+for (const item of app.querySelectorAll<HTMLButtonElement>("[data-action]")) item.onclick = () => runAction(item.dataset["action"]!);
 q<HTMLButtonElement>(".deploy-button").onclick = () => void runDeploy();
 q<HTMLButtonElement>(".deploy-menu-button").onclick = () => { const menu = q<HTMLElement>(".deploy-menu"); menu.hidden = !menu.hidden; };
 for (const choice of app.querySelectorAll<HTMLButtonElement>("[data-deploy]")) {
@@ -215,7 +324,9 @@ window.addEventListener("keydown", (event) => {
   const ctrl = event.ctrlKey || event.metaKey;
   const key = event.key.toLowerCase();
   const edits = !workspace.readOnly;
-  if (ctrl && key === "f") { event.preventDefault(); search(); }
+  if (ctrl && event.shiftKey && key === "g") { event.preventDefault(); runAction("group"); }
+  else if (ctrl && event.shiftKey && key === "u") { event.preventDefault(); runAction("ungroup"); }
+  else if (ctrl && key === "f") { event.preventDefault(); search(); }
   else if (ctrl && key === "d") { event.preventDefault(); if (workspace.dirty) void runDeploy(); }
   else if (ctrl && key === "e") { event.preventDefault(); openExportDialog(workspace); }
   else if (ctrl && key === "i" && edits) { event.preventDefault(); openImportDialog(workspace, () => undefined); }
@@ -227,7 +338,7 @@ window.addEventListener("keydown", (event) => {
   else if (ctrl && key === "z" && edits) { event.preventDefault(); workspace.undo(); }
   else if (ctrl && key === "y" && edits) { event.preventDefault(); workspace.redo(); }
   else if ((key === "delete" || key === "backspace") && edits) { event.preventDefault(); workspace.deleteSelection(); }
-  else if (key === "enter" && edits && workspace.selection.size === 1) { openEditDialog(workspace, [...workspace.selection][0]!); }
+  else if (key === "enter" && edits && workspace.selection.size === 1) { edit([...workspace.selection][0]!); }
   else if (key === "escape") { workspace.selection.clear(); workspace.selectedWire = null; workspace.notify(); }
   else if (key.startsWith("arrow") && edits && workspace.selection.size > 0) {
     event.preventDefault();
@@ -261,6 +372,7 @@ async function start(): Promise<void> {
     const user = settings["user"] as { permissions?: unknown } | undefined;
     workspace.readOnly = user?.permissions === "read" || (Array.isArray(user?.permissions) && !(user!.permissions as string[]).some((p) => p === "*" || p === "write" || p === "flows.write"));
     document.body.classList.toggle("read-only", workspace.readOnly);
+    for (const item of app.querySelectorAll<HTMLButtonElement>("[data-edit]")) item.disabled = workspace.readOnly;
     await load();
   } catch (error) {
     const message = error instanceof ApiError ? `${error.message} (${error.code})` : (error as Error).message;
@@ -272,5 +384,5 @@ async function start(): Promise<void> {
 }
 
 // Tests and the performance check look at the editor through this handle.
-(window as unknown as { flowEngineEditor: unknown }).flowEngineEditor = { workspace, canvas, receive: onComms };
+(window as unknown as { flowEngineEditor: unknown }).flowEngineEditor = { workspace, canvas, receive: onComms, openSubflow };
 void start();

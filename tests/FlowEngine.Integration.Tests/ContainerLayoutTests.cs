@@ -68,6 +68,17 @@ public sealed partial class ContainerLayoutTests
                 using var pageResponse = await http.SendAsync(page);
                 var editor = await pageResponse.Content.ReadAsStringAsync();
                 Assert.Contains("<html", editor, StringComparison.OrdinalIgnoreCase);
+                // Every script and stylesheet the page names is served as a file, cached for good: the admin API's
+                // routes under the same root (GET /assets/:tag once answered for Vite's assets/ folder) must not shadow it.
+                var references = AssetReference().Matches(editor).Select(m => m.Groups[1].Value).ToList();
+                Assert.NotEmpty(references);
+                foreach (var reference in references)
+                {
+                    using var asset = await http.GetAsync(reference.TrimStart('/'));
+                    Assert.True(asset.IsSuccessStatusCode, $"{reference} answered {(int)asset.StatusCode}");
+                    Assert.Matches("javascript|css", asset.Content.Headers.ContentType?.MediaType ?? "");
+                    Assert.Contains("immutable", asset.Headers.CacheControl?.ToString() ?? "", StringComparison.Ordinal);
+                }
                 Assert.Equal("ready", await RetryAsync(() => http.GetStringAsync("readyz")));
             }
             finally
@@ -146,4 +157,7 @@ public sealed partial class ContainerLayoutTests
 
     [GeneratedRegex(@"(?m)^FROM (\S+)")]
     private static partial Regex FromLine();
+
+    [GeneratedRegex(@"(?:src|href)=""(/?[^""]+\.(?:js|css))""")]
+    private static partial Regex AssetReference();
 }

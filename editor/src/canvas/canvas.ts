@@ -1,6 +1,6 @@
 // The workspace: an SVG of the open tab with pan, zoom, selection, moving, wiring and the node buttons.
 import type { FlowNode } from "../model/types";
-import { gridSize, snap, type Workspace } from "../model/workspace";
+import { gridSize, type Workspace } from "../model/workspace";
 import { inputPoint, nodeBox, outputOffset, outputPoint, wirePath } from "./geometry";
 
 export interface CanvasActions {
@@ -31,6 +31,10 @@ export class Canvas {
   private lastPress: { id: string; time: number } | null = null;
   /** Milliseconds the last full render took (the performance check reads it). */
   lastRenderMs = 0;
+  /** Milliseconds of each step of the last drag of nodes (the performance check reads them). */
+  dragFrames: number[] = [];
+  /** The drawn elements a drag of nodes changes, found once when the drag starts. */
+  private dragElements: { nodes: [FlowNode, SVGGElement][]; wires: [FlowNode, number, FlowNode, SVGGElement][]; groups: [FlowNode, SVGGElement][] } | null = null;
 
   constructor(private readonly workspace: Workspace, private readonly actions: CanvasActions, host: HTMLElement) {
     this.svg = document.createElementNS(svgNs, "svg");
@@ -116,8 +120,12 @@ export class Canvas {
         }
       });
     }
+    const subflow = ws.byId.get(tab);
+    if (subflow?.type === "subflow") parts.push(...this.subflowPortsMarkup(subflow));
     for (const node of nodes) parts.push(this.nodeMarkup(node));
     this.layer.innerHTML = parts.join("");
+    // A render in the middle of a drag (live status) replaced the elements the drag moves.
+    if (this.dragElements) this.dragElements = this.findDragElements();
     this.drawLinks();
     this.lastRenderMs = performance.now() - started;
     this.svg.dataset["renderMs"] = this.lastRenderMs.toFixed(1);
@@ -127,9 +135,37 @@ export class Canvas {
     const style = (group["style"] ?? {}) as Record<string, string>;
     const x = Number(group.x ?? 0), y = Number(group.y ?? 0), w = Number(group["w"] ?? 100), h = Number(group["h"] ?? 60);
     const label = typeof group.name === "string" ? group.name : "";
-    return `<g class="group" data-group="${group.id}"><rect x="${x}" y="${y}" width="${w}" height="${h}" rx="4" ` +
+    const selected = this.workspace.selection.has(group.id) ? " selected" : "";
+    return `<g class="group${selected}" data-group="${group.id}"><rect class="group-body" x="${x}" y="${y}" width="${w}" height="${h}" rx="4" ` +
       `fill="${escapeXml(style["fill"] ?? "none")}" fill-opacity="${style["fill-opacity"] ?? 0.1}" stroke="${escapeXml(style["stroke"] ?? "#999")}"/>` +
       (label ? `<text x="${x + 8}" y="${y + 16}" class="group-label">${escapeXml(label)}</text>` : "") + `</g>`;
+  }
+
+  /** A subflow template's input and output ports, with the wires between them and the nodes inside. */
+  private subflowPortsMarkup(subflow: FlowNode): string[] {
+    const ws = this.workspace;
+    const parts: string[] = [];
+    const inputs = (subflow["in"] as { x: number; y: number; wires?: { id: string }[] }[] | undefined) ?? [];
+    const outputs = (subflow["out"] as { x: number; y: number; wires?: { id: string; port?: number }[] }[] | undefined) ?? [];
+    inputs.forEach((port, index) => {
+      for (const wire of port.wires ?? []) {
+        const target = ws.byId.get(wire.id);
+        if (target) parts.push(`<g class="wire subflow-wire"><path class="wire-line" d="${wirePath({ x: port.x + 25, y: port.y }, inputPoint(ws, target))}"/></g>`);
+      }
+      parts.push(`<g class="subflow-port subflow-in" data-subflow-port="in" data-index="${index}" transform="translate(${port.x - 20} ${port.y - 15})">` +
+        `<rect class="node-body" width="40" height="30" rx="5"/><text class="node-label" x="8" y="20">in</text>` +
+        `<rect class="port port-out" data-out="${subflow.id}" data-port="${index}" x="35" y="10" width="10" height="10" rx="3"/></g>`);
+    });
+    outputs.forEach((port, index) => {
+      for (const wire of port.wires ?? []) {
+        const source = ws.byId.get(wire.id);
+        if (source) parts.push(`<g class="wire subflow-wire"><path class="wire-line" d="${wirePath(outputPoint(ws, source, wire.port ?? 0), { x: port.x - 25, y: port.y })}"/></g>`);
+      }
+      parts.push(`<g class="subflow-port subflow-out" data-subflow-port="out" data-index="${index}" transform="translate(${port.x - 20} ${port.y - 15})">` +
+        `<rect class="node-body" width="40" height="30" rx="5"/><text class="node-label" x="8" y="20">${index + 1}</text>` +
+        `<rect class="port port-in" data-in="subflow-out:${index}" x="-5" y="10" width="10" height="10" rx="3"/></g>`);
+    });
+    return parts;
   }
 
   private nodeMarkup(node: FlowNode): string {
@@ -261,6 +297,28 @@ export class Canvas {
       ws.notify();
       return;
     }
+    const group = target.closest<SVGGElement>("[data-group]");
+    if (group) {
+      const id = group.dataset["group"]!;
+      const now = performance.now();
+      if (this.lastPress?.id === id && now - this.lastPress.time < 400) {
+        this.lastPress = null;
+        this.actions.edit(id);
+        event.preventDefault();
+        return;
+      }
+      this.lastPress = { id, time: now };
+      ws.selectedWire = null;
+      if (event.shiftKey || event.ctrlKey || event.metaKey) {
+        if (ws.selection.has(id)) ws.selection.delete(id); else ws.selection.add(id);
+      } else if (!ws.selection.has(id)) {
+        ws.selection = new Set([id]);
+      }
+      this.drag = { kind: "move", startX: point.x, startY: point.y, lastX: point.x, lastY: point.y, moved: false };
+      ws.notify();
+      event.preventDefault();
+      return;
+    }
     const additive = event.shiftKey;
     if (!additive) { ws.selection.clear(); ws.selectedWire = null; ws.notify(); }
     this.drag = { kind: "box", startX: point.x, startY: point.y, additive };
@@ -281,11 +339,11 @@ export class Canvas {
     if (drag.kind === "move") {
       if (ws.readOnly) return;
       if (!drag.moved && Math.hypot(point.x - drag.startX, point.y - drag.startY) < 3) return;
-      if (!drag.moved) { ws.checkpoint(); drag.moved = true; }
+      if (!drag.moved) { ws.checkpoint(); drag.moved = true; this.prepareDrag(); }
       ws.moveSelection(point.x - drag.lastX, point.y - drag.lastY, false);
       drag.lastX = point.x;
       drag.lastY = point.y;
-      this.render();
+      this.updateDragged();
     } else if (drag.kind === "wire") {
       this.overlay.innerHTML = `<path class="drag-wire" d="${wirePath(drag.from, point)}"/>`;
     } else if (drag.kind === "box") {
@@ -301,17 +359,19 @@ export class Canvas {
     const ws = this.workspace;
     this.overlay.innerHTML = "";
     if (drag.kind === "move") {
+      this.dragElements = null;
       if (drag.moved) {
-        for (const id of ws.selection) {
-          const node = ws.byId.get(id);
-          if (node && node.x !== undefined && node.y !== undefined) { node.x = snap(node.x); node.y = snap(node.y); }
-        }
+        ws.snapSelection();
         ws.notify();
       }
     } else if (drag.kind === "wire") {
       const element = document.elementFromPoint(event.clientX, event.clientY);
       const target = element?.closest<SVGElement>("[data-in]")?.dataset["in"] ?? element?.closest<SVGGElement>("[data-node]")?.dataset["node"];
-      if (target && ws.byId.get(target) && ws.inputs(ws.byId.get(target)!) > 0) ws.connect(drag.source, drag.port, target);
+      if (target?.startsWith("subflow-out:")) ws.connectSubflowOutput(drag.source, drag.port, Number(target.slice(12)));
+      else if (target && ws.byId.get(target) && ws.inputs(ws.byId.get(target)!) > 0) {
+        if (ws.byId.get(drag.source)?.type === "subflow") ws.connectSubflowInput(drag.port, target);
+        else ws.connect(drag.source, drag.port, target);
+      }
     } else if (drag.kind === "box") {
       const point = this.toCanvas(event.clientX, event.clientY);
       const x1 = Math.min(point.x, drag.startX), x2 = Math.max(point.x, drag.startX);
@@ -324,6 +384,63 @@ export class Canvas {
       }
     }
     this.drawLinks();
+  }
+
+  /**
+   * A drag only moves what it touches: re-drawing the whole canvas on every pointer move is too slow for large flows,
+   * so the moved nodes, their wires and the groups get new coordinates and the full render waits for the release.
+   */
+  private prepareDrag(): void {
+    this.dragElements = this.findDragElements();
+    this.dragFrames = [];
+  }
+
+  private findDragElements(): NonNullable<Canvas["dragElements"]> {
+    const ws = this.workspace;
+    const moved = ws.expandedSelection();
+    const found = { nodes: [] as [FlowNode, SVGGElement][], wires: [] as [FlowNode, number, FlowNode, SVGGElement][], groups: [] as [FlowNode, SVGGElement][] };
+    for (const child of this.layer.children) {
+      const element = child as SVGGElement;
+      const { node: nodeId, wire, group } = element.dataset;
+      if (nodeId && moved.has(nodeId)) found.nodes.push([ws.byId.get(nodeId)!, element]);
+      else if (group && ws.byId.has(group)) found.groups.push([ws.byId.get(group)!, element]);
+      else if (wire) {
+        const [source, port, target] = wire.split("|");
+        if (!moved.has(source!) && !moved.has(target!)) continue;
+        const from = ws.byId.get(source!), to = ws.byId.get(target!);
+        if (from && to) found.wires.push([from, Number(port), to, element]);
+      }
+    }
+    return found;
+  }
+
+  private updateDragged(): void {
+    const found = this.dragElements;
+    if (!found) { this.render(); return; }
+    const started = performance.now();
+    const ws = this.workspace;
+    for (const [node, element] of found.nodes) {
+      const box = nodeBox(ws, node);
+      element.setAttribute("transform", `translate(${box.x} ${box.y})`);
+      element.dataset["x"] = String(node.x);
+      element.dataset["y"] = String(node.y);
+    }
+    for (const [from, port, to, element] of found.wires) {
+      const d = wirePath(outputPoint(ws, from, port), inputPoint(ws, to));
+      for (const path of element.children) path.setAttribute("d", d);
+    }
+    for (const [group, element] of found.groups) {
+      const rect = element.querySelector(".group-body");
+      rect?.setAttribute("x", String(group.x ?? 0));
+      rect?.setAttribute("y", String(group.y ?? 0));
+      rect?.setAttribute("width", String(group["w"] ?? 100));
+      rect?.setAttribute("height", String(group["h"] ?? 60));
+      const label = element.querySelector(".group-label");
+      label?.setAttribute("x", String(Number(group.x ?? 0) + 8));
+      label?.setAttribute("y", String(Number(group.y ?? 0) + 16));
+    }
+    this.drawLinks();
+    this.dragFrames.push(performance.now() - started);
   }
 
   private wheel(event: WheelEvent): void {

@@ -56,7 +56,37 @@ export function openEditDialog(workspace: Workspace, id: string, onSaved?: (node
   ], "edit-dialog");
 }
 
+/** The function node's three code properties, shown as Node-RED's On Start / On Message / On Stop tabs. */
+const functionTabs: Record<string, string> = { initialize: "On Start", func: "On Message", finalize: "On Stop" };
+
+function codeTabs(): { element: HTMLElement; add(name: string, label: string, control: HTMLElement): void } {
+  const wrapper = element("div", { class: "code-tabs" });
+  const bar = element("div", { class: "code-tab-bar", role: "tablist" });
+  const panels = element("div", { class: "code-tab-panels" });
+  wrapper.append(bar, panels);
+  const show = (name: string): void => {
+    for (const button of bar.children) button.classList.toggle("active", (button as HTMLElement).dataset["tab"] === name);
+    for (const panel of panels.children) (panel as HTMLElement).hidden = (panel as HTMLElement).dataset["tab"] !== name;
+  };
+  return {
+    element: wrapper,
+    add: (name, label, control) => {
+      const button = element("button", { type: "button", class: "code-tab", role: "tab", "data-tab": name }, label);
+      button.onclick = () => show(name);
+      const panel = element("div", { class: "code-tab-panel", "data-tab": name });
+      panel.appendChild(control);
+      // Keep the tabs in Node-RED's order whatever the declaration's order.
+      const order = Object.keys(functionTabs);
+      const before = [...bar.children].find((b) => order.indexOf((b as HTMLElement).dataset["tab"]!) > order.indexOf(name));
+      bar.insertBefore(button, before ?? null);
+      panels.appendChild(panel);
+      show(bar.querySelector<HTMLElement>('[data-tab="func"]')?.dataset["tab"] ?? name);
+    },
+  };
+}
+
 function buildForm(workspace: Workspace, node: FlowNode, declaration: NodeDeclaration, form: HTMLElement, readers: Reader[], validators: (() => string | null)[]): void {
+  let tabs: ReturnType<typeof codeTabs> | null = null;
   const typeProperties = new Set(declaration.properties.map((p) => p.typeProperty).filter((p): p is string => !!p));
   const hidden = new Set(hiddenProperties[node.type] ?? []);
   if (!declaration.properties.some((p) => p.name === "name")) {
@@ -93,6 +123,13 @@ function buildForm(workspace: Workspace, node: FlowNode, declaration: NodeDeclar
       form.appendChild(row(label, field.element));
       const typeName = property.typeProperty;
       readers.push((values) => { const read = field.read(); values[property.name] = read.value; values[typeName] = read.type; });
+      continue;
+    }
+    if (node.type === "function" && property.kind === "code" && functionTabs[property.name]) {
+      if (!tabs) { tabs = codeTabs(); form.appendChild(tabs.element); }
+      const field = codeField(value, property.name);
+      tabs.add(property.name, property.label ?? functionTabs[property.name]!, field.element);
+      readers.push((values) => { values[property.name] = field.read(); });
       continue;
     }
     if (property.kind === "configReference" && property.configType) {

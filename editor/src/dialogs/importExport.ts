@@ -30,7 +30,15 @@ export function openImportDialog(workspace: Workspace, afterImport: () => void):
       preview.classList.add("error");
     }
   });
-  body.append(area, preview);
+  // A file is read into the text area, so the same preview shows what it holds before importing.
+  const file = element("input", { type: "file", class: "import-file", accept: ".json,application/json", "aria-label": "flow file" });
+  file.addEventListener("change", async () => {
+    const chosen = file.files?.[0];
+    if (!chosen) return;
+    area.value = await chosen.text();
+    area.dispatchEvent(new Event("input"));
+  });
+  body.append(file, area, preview);
   openDialog("Import nodes", body, [
     { label: "Cancel", action: () => undefined },
     {

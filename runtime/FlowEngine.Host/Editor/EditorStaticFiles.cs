@@ -48,7 +48,7 @@ internal static class EditorStaticFiles
         {
             var contentType = ContentTypes.TryGetContentType(full, out var type) ? type : "application/octet-stream";
             // Vite puts a content hash in every asset name: those never change, index.html always may.
-            context.Response.Headers.CacheControl = path.StartsWith("assets/", StringComparison.Ordinal) ? "public, max-age=31536000, immutable" : "no-cache";
+            context.Response.Headers.CacheControl = path.StartsWith("editor-assets/", StringComparison.Ordinal) ? "public, max-age=31536000, immutable" : "no-cache";
             return Results.File(full, contentType);
         }
         if (Path.HasExtension(path)) return Results.NotFound();
