@@ -27,7 +27,7 @@ public sealed class ModbusServerNodeTests
         flow.Send("s", """{"payload":{"area":"holding","address":30,"type":"bool","bit":4,"value":true}}""");
         await flow.SettleAsync();
 
-        await using var client = new ModbusTcpClient(new ModbusClientOptions { Host = "127.0.0.1", Port = port });
+        await using var client = new ModbusTcpClient(new ModbusClientOptions { Host = "127.0.0.1", Port = port, RequestTimeout = TimeSpan.FromSeconds(10) });
         Assert.Equal([0x0000, 0x41AC], await client.ReadHoldingRegistersAsync(1, 10, 2)); // 21.5f = 0x41AC0000, low word first
         Assert.Equal([0xFFFF, 0xFFFE, 0x0001, 0x1170], await client.ReadInputRegistersAsync(1, 0, 4));
         Assert.Equal("OK", ModbusValues.DecodeString(await client.ReadHoldingRegistersAsync(1, 20, 3), ModbusByteOrder.ABCD));
@@ -42,7 +42,7 @@ public sealed class ModbusServerNodeTests
     {
         var port = ModbusPeer.FreePort();
         await using var flow = await ModbusFlows.StartAsync(Server(port), fakeClock: false);
-        await using var client = new ModbusTcpClient(new ModbusClientOptions { Host = "127.0.0.1", Port = port });
+        await using var client = new ModbusTcpClient(new ModbusClientOptions { Host = "127.0.0.1", Port = port, RequestTimeout = TimeSpan.FromSeconds(10) });
         await client.WriteMultipleRegistersAsync(3, 5, [77, 78]);
         var msg = await flow.NextAsync("h");
         Assert.Equal("write", msg["topic"]);

@@ -100,7 +100,7 @@ public sealed class OwnServerTests : IAsyncLifetime
     public async Task Our_client_and_server_agree_that_fc23_writes_before_it_reads()
     {
         _bank.WriteRegisters(ModbusArea.HoldingRegisters, 100, [1, 2, 3, 4]);
-        await using var client = new ModbusTcpClient(new ModbusClientOptions { Host = "127.0.0.1", Port = Port });
+        await using var client = new ModbusTcpClient(new ModbusClientOptions { Host = "127.0.0.1", Port = Port, RequestTimeout = TimeSpan.FromSeconds(10) });
         var read = await client.ReadWriteMultipleRegistersAsync(1, 100, 4, 101, [20, 30]);
         Assert.Equal([1, 20, 30, 4], read);
     }
@@ -125,7 +125,7 @@ public sealed class OwnServerTests : IAsyncLifetime
         var read = await rogue.GetStream().ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
         Assert.Equal(0, read); // closed by the server
 
-        await using var client = new ModbusTcpClient(new ModbusClientOptions { Host = "127.0.0.1", Port = Port });
+        await using var client = new ModbusTcpClient(new ModbusClientOptions { Host = "127.0.0.1", Port = Port, RequestTimeout = TimeSpan.FromSeconds(10) });
         await client.WriteSingleRegisterAsync(1, 9, 99);
         Assert.Equal([99], await client.ReadHoldingRegistersAsync(1, 9, 1));
     }
