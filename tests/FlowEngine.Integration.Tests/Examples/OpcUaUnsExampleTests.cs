@@ -79,46 +79,14 @@ public sealed class OpcUaUnsExampleTests
             await NpmPeers.EnsureInstalledAsync(directory, "node_modules/node-opcua/package.json");
             var port = NpmPeers.FreePort();
             var pki = Directory.CreateTempSubdirectory("flowengine-opcua-pki-").FullName;
-            var start = new ProcessStartInfo("node", "server.js")
-            {
-                WorkingDirectory = directory,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-            };
-            start.Environment["OPCUA_PORT"] = port.ToString(CultureInfo.InvariantCulture);
-            start.Environment["OPCUA_PKI"] = pki;
-            var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            var output = new ConcurrentQueue<string>();
-            var process = new Process { StartInfo = start };
-            process.OutputDataReceived += (_, e) =>
-            {
-                if (e.Data is not { } line) return;
-                output.Enqueue(line);
-                if (line.StartsWith("OPCUA_READY", StringComparison.Ordinal)) ready.TrySetResult();
-            };
-            process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) output.Enqueue(line); };
-            process.Start();
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var server = new OpcUaTestServer(process, pki, $"opc.tcp://127.0.0.1:{port}/UA/TestPeer");
-            try
-            {
-                await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
-            }
-            catch (TimeoutException)
-            {
-                await server.DisposeAsync();
-                throw new TimeoutException("the OPC UA test server did not start:\n" + string.Join("\n", output));
-            }
-            return server;
+            var environment = new Dictionary<string, string> { ["OPCUA_PORT"] = port.ToString(CultureInfo.InvariantCulture), ["OPCUA_PKI"] = pki };
+            var process = await NpmPeers.StartScriptAsync(directory, "server.js", environment, "OPCUA_READY", _ => { }, TimeSpan.FromSeconds(60));
+            return new OpcUaTestServer(process, pki, $"opc.tcp://127.0.0.1:{port}/UA/TestPeer");
         }
 
         public async ValueTask DisposeAsync()
         {
-            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-            _process.Dispose();
+            await NpmPeers.StopAsync(_process);
             try
             {
                 Directory.Delete(_pki, recursive: true);

@@ -46,9 +46,7 @@ public sealed class ModbusPeer : IAsyncDisposable
     {
         if (_process is not { } process) return;
         _process = null;
-        if (!process.HasExited) process.Kill(entireProcessTree: true);
-        await process.WaitForExitAsync();
-        process.Dispose();
+        await NpmPeers.StopAsync(process);
     }
 
     public async Task RestartAsync()
@@ -59,43 +57,16 @@ public sealed class ModbusPeer : IAsyncDisposable
 
     private async Task LaunchAsync()
     {
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var start = new ProcessStartInfo("node", "server.js")
+        var environment = new Dictionary<string, string>
         {
-            WorkingDirectory = PeerDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["MODBUS_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["MODBUS_UNIT"] = Unit.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
-        start.Environment["MODBUS_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["MODBUS_UNIT"] = Unit.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) =>
+        _process = await NpmPeers.StartScriptAsync(PeerDirectory, "server.js", environment, "MODBUS_PEER_READY", line =>
         {
-            if (e.Data is not { } line) return;
             if (line.StartsWith("REQ ", StringComparison.Ordinal)) _requests.Enqueue(line);
             else _output.Enqueue(line);
-            if (line.StartsWith("MODBUS_PEER_READY", StringComparison.Ordinal)) ready.TrySetResult();
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line) _output.Enqueue("stderr: " + line);
-        };
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("the Modbus peer exited:\n" + string.Join("\n", _output)));
-        process.EnableRaisingEvents = true;
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-        try
-        {
-            await ready.Task.WaitAsync(TimeSpan.FromSeconds(20));
-        }
-        catch (TimeoutException)
-        {
-            await StopAsync();
-            throw new TimeoutException("the Modbus peer did not print MODBUS_PEER_READY:\n" + string.Join("\n", _output));
-        }
+        }, TimeSpan.FromSeconds(20));
     }
 
     /// <summary>Lines with the function code, e.g. Count(fc: 3).</summary>

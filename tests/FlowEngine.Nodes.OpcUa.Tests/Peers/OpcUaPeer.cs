@@ -49,9 +49,7 @@ public sealed class OpcUaPeer : IAsyncDisposable
     {
         if (_process is not { } process) return;
         _process = null;
-        if (!process.HasExited) process.Kill(entireProcessTree: true);
-        await process.WaitForExitAsync();
-        process.Dispose();
+        await NpmPeers.StopAsync(process);
     }
 
     public async Task RestartAsync()
@@ -62,45 +60,15 @@ public sealed class OpcUaPeer : IAsyncDisposable
 
     private async Task LaunchAsync()
     {
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var start = new ProcessStartInfo("node", "server.js")
+        var environment = new Dictionary<string, string>
         {
-            WorkingDirectory = PeerDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["OPCUA_PORT"] = Port.ToString(CultureInfo.InvariantCulture),
+            ["OPCUA_PKI"] = PkiDirectory,
+            ["OPCUA_USER"] = User,
+            ["OPCUA_PASSWORD"] = Password,
         };
-        start.Environment["OPCUA_PORT"] = Port.ToString(CultureInfo.InvariantCulture);
-        start.Environment["OPCUA_PKI"] = PkiDirectory;
-        start.Environment["OPCUA_USER"] = User;
-        start.Environment["OPCUA_PASSWORD"] = Password;
-        foreach (var (key, value) in _environment ?? new Dictionary<string, string>()) start.Environment[key] = value;
-        var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not { } line) return;
-            _output.Enqueue(line);
-            if (line.StartsWith("OPCUA_READY", StringComparison.Ordinal)) ready.TrySetResult();
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line) _output.Enqueue("stderr: " + line);
-        };
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("the OPC UA peer exited:\n" + Output));
-        process.EnableRaisingEvents = true;
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-        try
-        {
-            await ready.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        }
-        catch (TimeoutException)
-        {
-            await StopAsync();
-            throw new TimeoutException("the OPC UA peer did not print OPCUA_READY:\n" + Output);
-        }
+        foreach (var (key, value) in _environment ?? new Dictionary<string, string>()) environment[key] = value;
+        _process = await NpmPeers.StartScriptAsync(PeerDirectory, "server.js", environment, "OPCUA_READY", _output.Enqueue, TimeSpan.FromSeconds(60));
     }
 
     public async ValueTask DisposeAsync()

@@ -35,47 +35,13 @@ public sealed class S7Peer : IAsyncDisposable
     {
         if (_process is not { } process) return;
         _process = null;
-        if (!process.HasExited) process.Kill(entireProcessTree: true);
-        await process.WaitForExitAsync();
-        process.Dispose();
+        await NpmPeers.StopAsync(process);
     }
 
     public async Task LaunchAsync()
     {
-        var start = new ProcessStartInfo("node", "server.js")
-        {
-            WorkingDirectory = PeerDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["S7_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) =>
-        {
-            if (e.Data is not { } line) return;
-            _output.Enqueue(line);
-            if (line.StartsWith("S7_READY", StringComparison.Ordinal)) ready.TrySetResult();
-        };
-        process.ErrorDataReceived += (_, e) =>
-        {
-            if (e.Data is { } line) _output.Enqueue("stderr: " + line);
-        };
-        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException("the S7 peer exited:\n" + string.Join("\n", _output)));
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        _process = process;
-        try
-        {
-            await ready.Task.WaitAsync(TimeSpan.FromSeconds(20));
-        }
-        catch (TimeoutException)
-        {
-            await StopAsync();
-            throw new TimeoutException("the S7 peer did not print S7_READY:\n" + string.Join("\n", _output));
-        }
+        var environment = new Dictionary<string, string> { ["S7_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        _process = await NpmPeers.StartScriptAsync(PeerDirectory, "server.js", environment, "S7_READY", _output.Enqueue, TimeSpan.FromSeconds(20));
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();

@@ -85,4 +85,62 @@ public static class NpmPeers
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    /// <summary>
+    /// Starts <c>node &lt;script&gt;</c> in the peer's folder with the given environment and waits until it prints a line
+    /// starting with <paramref name="readyPrefix"/>. Every stdout line goes to <paramref name="onLine"/>, stderr lines
+    /// prefixed "stderr: ". Throws with everything it printed when it exits or stays silent past the timeout (and is
+    /// then killed).
+    /// </summary>
+    public static async Task<Process> StartScriptAsync(string directory, string script, IReadOnlyDictionary<string, string> environment,
+        string readyPrefix, Action<string> onLine, TimeSpan timeout)
+    {
+        var start = new ProcessStartInfo("node", script)
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (key, value) in environment) start.Environment[key] = value;
+        var printed = new ConcurrentQueue<string>();
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not { } line) return;
+            printed.Enqueue(line);
+            onLine(line);
+            if (line.StartsWith(readyPrefix, StringComparison.Ordinal)) ready.TrySetResult();
+        };
+        process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not { } line) return;
+            printed.Enqueue("stderr: " + line);
+            onLine("stderr: " + line);
+        };
+        process.Exited += (_, _) => ready.TrySetException(new InvalidOperationException($"node {script} in {directory} exited:\n" + string.Join("\n", printed)));
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await ready.Task.WaitAsync(timeout);
+            return process;
+        }
+        catch
+        {
+            await StopAsync(process);
+            if (ready.Task.IsFaulted) throw;
+            throw new TimeoutException($"node {script} in {directory} did not print {readyPrefix} within {timeout}:\n" + string.Join("\n", printed));
+        }
+    }
+
+    /// <summary>Kills a process started by <see cref="StartScriptAsync"/> (with its children) and waits for it.</summary>
+    public static async Task StopAsync(Process process)
+    {
+        if (!process.HasExited) process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync();
+        process.Dispose();
+    }
 }

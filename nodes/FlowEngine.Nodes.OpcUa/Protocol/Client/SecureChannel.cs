@@ -125,7 +125,11 @@ public sealed class SecureChannel : IAsyncDisposable
 
     private async Task<(uint RequestId, Task<byte[]> Response)> SendMessageAsync(string type, ReadOnlyMemory<byte> message, CancellationToken cancellationToken)
     {
-        if (_closed.Task.IsCompleted) throw new UaStatusException(StatusCodes.BadSecureChannelClosed, "the secure channel is closed: " + _closed.Task.Result.Message);
+        if (_closed.Task.IsCompleted)
+        {
+            var reason = await _closed.Task.ConfigureAwait(false);
+            throw new UaStatusException(StatusCodes.BadSecureChannelClosed, "the secure channel is closed: " + reason.Message);
+        }
         await _sendGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -219,8 +219,9 @@ public sealed class UaConnection : IAsyncDisposable
             var finished = await Task.WhenAny(tick, session.Closed).ConfigureAwait(false);
             if (finished == session.Closed)
             {
-                _lastError = session.Closed.Result;
-                Raise(UaConnectionState.Reconnecting, "connection lost: " + session.Closed.Result.Message, (session.Closed.Result as UaStatusException)?.Status);
+                var reason = await session.Closed.ConfigureAwait(false);
+                _lastError = reason;
+                Raise(UaConnectionState.Reconnecting, "connection lost: " + reason.Message, (reason as UaStatusException)?.Status);
                 return;
             }
             if (_stop.IsCancellationRequested) return;
