@@ -457,6 +457,9 @@ internal sealed class MqttConnection : IAsyncDisposable
         StateChanged?.Invoke(state, reason);
     }
 
+    /// <summary>The options the next connect uses (tests check the socket settings through it).</summary>
+    internal MqttClientOptions ClientOptions => BuildOptions(_settings);
+
     private MqttClientOptions BuildOptions(MqttConnectionSettings s)
     {
         var b = new MqttClientOptionsBuilder()
@@ -511,7 +514,7 @@ internal sealed class MqttConnection : IAsyncDisposable
             }
             b.WithTlsOptions(tlsOptions);
         }
-        return b.Build();
+        return b.Build().WithLargeSocketBuffers();
     }
 
     private static string TlsFailureText(MqttClientCertificateValidationEventArgs args)
