@@ -24,12 +24,12 @@ internal sealed class HmiFlow : IAsyncDisposable
     public HmiServices Hmi { get; }
     public RecordingAudit Audit { get; }
 
-    public static string Json(string type, string properties, string extraNodes = "")
+    public static string Json(string type, string properties, string extraNodes = "", string tabEnv = "[]")
     {
         var inner = properties.Trim().TrimStart('{').TrimEnd('}').Trim();
         var props = inner.Length == 0 ? "" : inner + ",";
         var sb = new StringBuilder();
-        sb.Append("""[{"id":"t","type":"tab","label":"T"},""");
+        sb.Append($$"""[{"id":"t","type":"tab","label":"T","env":{{tabEnv}}},""");
         sb.Append("""{"id":"p","type":"hmi-page","title":"Main"},{"id":"g","type":"hmi-group","page":"p","title":"G","width":6},""");
         sb.Append($$"""{"id":"n","type":"{{type}}","z":"t","group":"g",{{props}}"wires":[["out"]]},""");
         sb.Append("""{"id":"out","type":"helper","z":"t","wires":[]},""");
@@ -40,11 +40,11 @@ internal sealed class HmiFlow : IAsyncDisposable
         return sb.ToString();
     }
 
-    public static async Task<HmiFlow> StartAsync(string type, string properties, string extraNodes = "", IndustrialServices? industrial = null)
+    public static async Task<HmiFlow> StartAsync(string type, string properties, string extraNodes = "", IndustrialServices? industrial = null, string tabEnv = "[]")
     {
         var hmi = new HmiServices(TimeProvider.System, industrial?.Alarms);
         var audit = new RecordingAudit();
-        var flow = await TestFlow.StartAsync(Json(type, properties, extraNodes), new TestFlowOptions
+        var flow = await TestFlow.StartAsync(Json(type, properties, extraNodes, tabEnv), new TestFlowOptions
         {
             Register = registry =>
             {

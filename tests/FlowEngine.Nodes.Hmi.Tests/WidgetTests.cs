@@ -26,6 +26,17 @@ public sealed class WidgetTests
     }
 
     [Fact]
+    public async Task Gauge_bands_may_come_from_the_tabs_env_variables()
+    {
+        // Deploy checks the declarations first: before, "${LIMIT_C}" was refused as "expected a number or nothing".
+        await using var hmi = await HmiFlow.StartAsync("hmi-gauge", """{"min":0,"max":40,"hi":"${LIMIT_C}"}""", tabEnv: """[{"name":"LIMIT_C","value":"24","type":"num"}]""");
+        hmi.Flow.Send("n", """{"payload":23.5}""");
+        Assert.Equal("normal", ((JsObject)(await hmi.NextUpdateAsync())["state"]!)["band"]);
+        hmi.Flow.Send("n", """{"payload":24.5}""");
+        Assert.Equal("hi", ((JsObject)(await hmi.NextUpdateAsync())["state"]!)["band"]);
+    }
+
+    [Fact]
     public async Task Gauge_refuses_a_payload_that_is_not_a_number_and_keeps_its_value()
     {
         await using var hmi = await HmiFlow.StartAsync("hmi-gauge", """{"min":0,"max":100}""");

@@ -50,6 +50,8 @@ internal static class WidgetDeclarations
     {
         null or "" or double => null,
         string s when double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out _) => null,
+        // ${NAME}: an env variable, replaced by its value when the node is created (checked then).
+        string s when s.StartsWith("${", StringComparison.Ordinal) && s.EndsWith('}') => null,
         _ => "expected a number or nothing",
     };
 
