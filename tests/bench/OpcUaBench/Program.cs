@@ -3,6 +3,8 @@
 // node process): notifications per second, CPU, managed heap and working set, and the delay from the server's
 // source timestamp to the moment the client decoded the notification.
 // Usage: dotnet run -c Release --project tests/bench/OpcUaBench -- [items=10000] [seconds=60] [mode=None|SignAndEncrypt]
+// Server mode (FlowEngine's own OPC UA server, see ServerMode.cs):
+//        dotnet run -c Release --project tests/bench/OpcUaBench -- server [items=10000] [seconds=60] [mode] [publishingMs=100]
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
@@ -11,6 +13,12 @@ using System.Net.Sockets;
 using FlowEngine.Nodes.OpcUa.Protocol.Client;
 using FlowEngine.Nodes.OpcUa.Protocol.Encoding;
 using FlowEngine.Nodes.OpcUa.Protocol.Security;
+
+if (args.Length > 0 && args[0] == "server")
+{
+    await ServerMode.RunAsync(args[1..]);
+    return;
+}
 
 var items = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 10000;
 var seconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 60;

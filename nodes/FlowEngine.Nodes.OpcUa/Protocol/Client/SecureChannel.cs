@@ -239,99 +239,20 @@ public sealed class SecureChannel : IAsyncDisposable
     private List<byte[]> EncodeAsymmetric(uint requestId, ReadOnlySpan<byte> body)
     {
         var securityHeader = AsymmetricSecurityHeader();
-        var bufferSize = (int)_connection.Limits.SendBufferSize;
-        int maxBody;
-        if (!_secured)
-        {
-            maxBody = bufferSize - MessageHeaderSize - securityHeader.Length - 8;
-        }
-        else
-        {
-            var cipherBlock = _serverKey!.KeySize / 8;
-            var plainBlock = cipherBlock - Basic256Sha256.OaepOverhead;
-            var blocks = (bufferSize - MessageHeaderSize - securityHeader.Length) / cipherBlock;
-            maxBody = blocks * plainBlock - _clientKey!.KeySize / 8 - 2 - 8;
-        }
-        return Split(body, maxBody, (part, final) => EncodeChunk("OPN", final, securityHeader, requestId, part, asymmetric: true));
+        var (local, remote) = _secured ? (_clientKey, _serverKey) : (null, null);
+        var maxBody = ChunkSecurity.MaxAsymmetricBody((int)_connection.Limits.SendBufferSize, securityHeader.Length, local, remote);
+        return ChunkSecurity.Split(body, maxBody, (part, final) =>
+            ChunkSecurity.Encode("OPN", final, _channelId, securityHeader, ++_sequenceNumber, requestId, part, true, local, remote, _options.Mode, null));
     }
 
     private List<byte[]> EncodeSymmetric(string type, uint requestId, ReadOnlySpan<byte> body)
     {
-        Span<byte> token = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32LittleEndian(token, _tokenId);
-        var securityHeader = token.ToArray();
-        var bufferSize = (int)_connection.Limits.SendBufferSize;
-        var maxBody = _options.Mode switch
-        {
-            MessageSecurityMode.SignAndEncrypt => (bufferSize - MessageHeaderSize - 4) / Basic256Sha256.BlockSize * Basic256Sha256.BlockSize - Basic256Sha256.SymmetricSignatureLength - 1 - 8,
-            MessageSecurityMode.Sign => bufferSize - MessageHeaderSize - 4 - 8 - Basic256Sha256.SymmetricSignatureLength,
-            _ => bufferSize - MessageHeaderSize - 4 - 8,
-        };
-        return Split(body, maxBody, (part, final) => EncodeChunk(type, final, securityHeader, requestId, part, asymmetric: false));
-    }
-
-    private delegate byte[] ChunkEncoder(ReadOnlySpan<byte> part, bool final);
-
-    private static List<byte[]> Split(ReadOnlySpan<byte> body, int maxBody, ChunkEncoder encode)
-    {
-        var chunks = new List<byte[]>();
-        var offset = 0;
-        do
-        {
-            var length = Math.Min(maxBody, body.Length - offset);
-            chunks.Add(encode(body.Slice(offset, length), offset + length >= body.Length));
-            offset += length;
-        }
-        while (offset < body.Length);
-        return chunks;
-    }
-
-    private byte[] EncodeChunk(string type, bool final, byte[] securityHeader, uint requestId, ReadOnlySpan<byte> part, bool asymmetric)
-    {
-        var sign = asymmetric ? _secured : _options.Mode is MessageSecurityMode.Sign or MessageSecurityMode.SignAndEncrypt;
-        var encrypt = asymmetric ? _secured : _options.Mode == MessageSecurityMode.SignAndEncrypt;
-        var signatureLength = !sign ? 0 : asymmetric ? _clientKey!.KeySize / 8 : Basic256Sha256.SymmetricSignatureLength;
-        var plainBlock = !encrypt ? 1 : asymmetric ? _serverKey!.KeySize / 8 - Basic256Sha256.OaepOverhead : Basic256Sha256.BlockSize;
-        var cipherBlock = !encrypt ? 1 : asymmetric ? _serverKey!.KeySize / 8 : Basic256Sha256.BlockSize;
-        // Part 6 §6.7.2.4: an ExtraPaddingSize byte follows when the encrypting key is longer than 2048 bits.
-        var extraPadding = encrypt && asymmetric && _serverKey!.KeySize > 2048;
-
-        var plain = new UaBinaryWriter(part.Length + 64);
-        plain.WriteUInt32(++_sequenceNumber);
-        plain.WriteUInt32(requestId);
-        plain.WriteRaw(part);
-        if (encrypt)
-        {
-            var sizeBytes = extraPadding ? 2 : 1;
-            var used = (plain.Length + sizeBytes + signatureLength) % plainBlock;
-            var padding = used == 0 ? 0 : plainBlock - used;
-            for (var i = 0; i <= padding; i++) plain.WriteByte((byte)(padding & 0xFF));
-            if (extraPadding) plain.WriteByte((byte)(padding >> 8));
-        }
-        var encryptedLength = encrypt ? (plain.Length + signatureLength) / plainBlock * cipherBlock : plain.Length + signatureLength;
-        var size = MessageHeaderSize + securityHeader.Length + encryptedLength;
-
-        var chunk = new byte[MessageHeaderSize + securityHeader.Length + plain.Length + signatureLength];
-        System.Text.Encoding.ASCII.GetBytes(type, chunk);
-        chunk[3] = (byte)(final ? 'F' : 'C');
-        BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(4), (uint)size);
-        BinaryPrimitives.WriteUInt32LittleEndian(chunk.AsSpan(8), _channelId);
-        securityHeader.CopyTo(chunk, MessageHeaderSize);
-        var plainStart = MessageHeaderSize + securityHeader.Length;
-        plain.WrittenSpan.CopyTo(chunk.AsSpan(plainStart));
-        if (sign)
-        {
-            var signed = chunk.AsSpan(0, plainStart + plain.Length);
-            var signature = asymmetric ? Basic256Sha256.AsymmetricSign(_clientKey!, signed) : Basic256Sha256.SymmetricSign(_sendKeys!, signed);
-            signature.CopyTo(chunk, plainStart + plain.Length);
-        }
-        if (!encrypt) return chunk;
-        var toEncrypt = chunk.AsSpan(plainStart);
-        var cipher = asymmetric ? Basic256Sha256.AsymmetricEncrypt(_serverKey!, toEncrypt) : Basic256Sha256.SymmetricEncrypt(_sendKeys!, toEncrypt);
-        var output = new byte[plainStart + cipher.Length];
-        chunk.AsSpan(0, plainStart).CopyTo(output);
-        cipher.CopyTo(output, plainStart);
-        return output;
+        var securityHeader = new byte[4];
+        BinaryPrimitives.WriteUInt32LittleEndian(securityHeader, _tokenId);
+        var mode = _secured ? _options.Mode : MessageSecurityMode.None;
+        var maxBody = ChunkSecurity.MaxSymmetricBody((int)_connection.Limits.SendBufferSize, mode);
+        return ChunkSecurity.Split(body, maxBody, (part, final) =>
+            ChunkSecurity.Encode(type, final, _channelId, securityHeader, ++_sequenceNumber, requestId, part, false, null, null, mode, _sendKeys));
     }
 
     // ---------------------------------------------------------------- receiving
@@ -393,15 +314,7 @@ public sealed class SecureChannel : IAsyncDisposable
         if (!_secured) return ReadSequenceHeader(rest);
         if (senderCertificate is null || !senderCertificate.AsSpan().SequenceEqual(_options.ServerCertificate!.RawData))
             throw new UaStatusException(StatusCodes.BadCertificateInvalid, "the server signed OpenSecureChannel with a certificate other than the one its endpoint announced");
-        var plain = Basic256Sha256.AsymmetricDecrypt(_clientKey!, rest);
-        var signatureLength = _serverKey!.KeySize / 8;
-        var signed = new byte[headerLength + plain.Length - signatureLength];
-        chunk.Bytes.AsSpan(0, headerLength).CopyTo(signed);
-        plain.AsSpan(0, plain.Length - signatureLength).CopyTo(signed.AsSpan(headerLength));
-        if (!Basic256Sha256.AsymmetricVerify(_serverKey, signed, plain.AsSpan(plain.Length - signatureLength)))
-            throw new UaStatusException(StatusCodes.BadSecurityChecksFailed, "the OpenSecureChannel response signature is wrong");
-        var extra = _clientKey!.KeySize > 2048;
-        return ReadSequenceHeader(StripPadding(plain, signatureLength, extra));
+        return ReadSequenceHeader(ChunkSecurity.OpenAsymmetric(chunk.Bytes, headerLength, _clientKey!, _serverKey!));
     }
 
     private (uint RequestId, byte[] Body) DecodeSymmetric(UaChunk chunk)
@@ -410,44 +323,7 @@ public sealed class SecureChannel : IAsyncDisposable
         const int headerLength = MessageHeaderSize + 4;
         if (!_receiveKeys.TryGetValue(tokenId, out var keys))
             throw new UaStatusException(StatusCodes.BadSecureChannelTokenUnknown, $"the server used token {tokenId}, which this channel never received");
-        var rest = chunk.Bytes.AsSpan(headerLength);
-        if (_options.Mode == MessageSecurityMode.None || !_secured) return ReadSequenceHeader(rest);
-        byte[] plain;
-        if (_options.Mode == MessageSecurityMode.SignAndEncrypt)
-        {
-            if (rest.Length % Basic256Sha256.BlockSize != 0) throw new UaStatusException(StatusCodes.BadSecurityChecksFailed, "an encrypted chunk is not whole AES blocks");
-            plain = Basic256Sha256.SymmetricDecrypt(keys, rest);
-        }
-        else
-        {
-            plain = rest.ToArray();
-        }
-        const int signatureLength = Basic256Sha256.SymmetricSignatureLength;
-        if (plain.Length < signatureLength + 8) throw new UaStatusException(StatusCodes.BadSecurityChecksFailed, "a chunk is too short for its signature");
-        var signed = new byte[headerLength + plain.Length - signatureLength];
-        chunk.Bytes.AsSpan(0, headerLength).CopyTo(signed);
-        plain.AsSpan(0, plain.Length - signatureLength).CopyTo(signed.AsSpan(headerLength));
-        if (!Basic256Sha256.SymmetricVerify(keys, signed, plain.AsSpan(plain.Length - signatureLength)))
-            throw new UaStatusException(StatusCodes.BadSecurityChecksFailed, "a message signature is wrong");
-        var content = _options.Mode == MessageSecurityMode.SignAndEncrypt
-            ? StripPadding(plain, signatureLength, false)
-            : plain.AsSpan(0, plain.Length - signatureLength);
-        return ReadSequenceHeader(content);
-    }
-
-    private static ReadOnlySpan<byte> StripPadding(byte[] plain, int signatureLength, bool extra)
-    {
-        var end = plain.Length - signatureLength;
-        int padding = plain[end - 1];
-        var sizeBytes = 1;
-        if (extra)
-        {
-            padding = (padding << 8) | plain[end - 2];
-            sizeBytes = 2;
-        }
-        var contentLength = end - sizeBytes - padding;
-        if (contentLength < 8) throw new UaStatusException(StatusCodes.BadSecurityChecksFailed, "the padding of a chunk is wrong");
-        return plain.AsSpan(0, contentLength);
+        return ReadSequenceHeader(ChunkSecurity.OpenSymmetric(chunk.Bytes, headerLength, _secured ? _options.Mode : MessageSecurityMode.None, keys));
     }
 
     private static (uint RequestId, byte[] Body) ReadSequenceHeader(ReadOnlySpan<byte> content)

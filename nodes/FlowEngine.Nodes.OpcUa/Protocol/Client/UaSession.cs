@@ -169,6 +169,13 @@ public sealed class UaSession : IAsyncDisposable
 
     private bool Secured => _options.PolicyUri != SecurityPolicyUris.None;
 
+    /// <summary>
+    /// Any service of the session by its encoding ids: writes the body after the request header, returns the reader
+    /// at the response body. For services without a typed method here (ModifySubscription, SetMonitoringMode...).
+    /// </summary>
+    public Task<UaBinaryReader> CallServiceAsync(uint requestId, uint responseId, Action<UaBinaryWriter> body, CancellationToken cancellationToken) =>
+        CallAsync(requestId, responseId, body, cancellationToken);
+
     private async Task CreateAsync(CancellationToken cancellationToken)
     {
         var clientNonce = Basic256Sha256.NewNonce();

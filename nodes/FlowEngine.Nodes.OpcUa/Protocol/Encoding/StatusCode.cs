@@ -182,6 +182,9 @@ public static class StatusCodes
     public const uint BadCertificateIssuerRevoked = 0x801E0000;
     public const uint BadCertificateChainIncomplete = 0x810D0000;
     public const uint BadEntryExists = 0x809F0000;
+    public const uint BadViewIdUnknown = 0x806B0000;
+    public const uint BadMaxAgeInvalid = 0x80700000;
+    public const uint BadBrowseNameInvalid = 0x80600000;
 
     private static readonly FrozenDictionary<uint, string> Names = typeof(StatusCodes)
         .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)

@@ -19,16 +19,30 @@ public sealed class CertificateStore(string root)
     public string OwnDirectory => Path.Combine(Root, "own");
     public string TrustedDirectory => Path.Combine(Root, "trusted");
     public string RejectedDirectory => Path.Combine(Root, "rejected");
-    public string OwnCertificatePath => Path.Combine(OwnDirectory, "flowengine.pfx");
+    public string OwnCertificatePath => OwnCertificatePathFor(ClientCertificateName);
+
+    /// <summary>The client's certificate file stem; the OPC UA server keeps its own certificate beside it.</summary>
+    public const string ClientCertificateName = "flowengine";
+    public const string ServerCertificateName = "flowengine-server";
+
+    public string OwnCertificatePathFor(string name) => Path.Combine(OwnDirectory, name + ".pfx");
 
     /// <summary>Loads our certificate, or creates and stores it the first time (Part 6 §6.2.2 application instance certificate).</summary>
-    public X509Certificate2 GetOrCreateApplicationCertificate(string applicationUri, string applicationName)
+    public X509Certificate2 GetOrCreateApplicationCertificate(string applicationUri, string applicationName) =>
+        GetOrCreateApplicationCertificate(applicationUri, applicationName, ClientCertificateName, []);
+
+    /// <summary>
+    /// The certificate stored as own/<paramref name="name"/>.pfx (and .der), created when missing, expiring or made
+    /// for another application URI. <paramref name="hostNames"/> are added to the subject alternative names.
+    /// </summary>
+    public X509Certificate2 GetOrCreateApplicationCertificate(string applicationUri, string applicationName, string name, IReadOnlyCollection<string> hostNames)
     {
+        var path = OwnCertificatePathFor(name);
         lock (CreateGate)
         {
-            if (File.Exists(OwnCertificatePath))
+            if (File.Exists(path))
             {
-                var existing = X509CertificateLoader.LoadPkcs12FromFile(OwnCertificatePath, null, X509KeyStorageFlags.Exportable);
+                var existing = X509CertificateLoader.LoadPkcs12FromFile(path, null, X509KeyStorageFlags.Exportable);
                 if (ApplicationUriOf(existing) == applicationUri && existing.NotAfter > DateTime.Now.AddDays(1)) return existing;
                 existing.Dispose();
             }
@@ -37,9 +51,18 @@ public sealed class CertificateStore(string root)
             var request = new CertificateRequest($"CN={applicationName}, O=FlowEngine", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
             var san = new SubjectAlternativeNameBuilder();
             san.AddUri(new Uri(applicationUri));
-            san.AddDnsName(Dns.GetHostName());
-            san.AddDnsName("localhost");
-            san.AddIpAddress(IPAddress.Loopback);
+            var dnsNames = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { Dns.GetHostName(), "localhost" };
+            var addresses = new HashSet<IPAddress> { IPAddress.Loopback };
+            foreach (var host in hostNames)
+            {
+                if (IPAddress.TryParse(host, out var address)) addresses.Add(address);
+                else if (Uri.CheckHostName(host) == UriHostNameType.Dns) dnsNames.Add(host);
+            }
+            foreach (var dns in dnsNames) san.AddDnsName(dns);
+            foreach (var address in addresses)
+            {
+                if (!address.Equals(IPAddress.Any) && !address.Equals(IPAddress.IPv6Any)) san.AddIpAddress(address);
+            }
             request.CertificateExtensions.Add(san.Build());
             request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
             request.CertificateExtensions.Add(new X509KeyUsageExtension(
@@ -48,10 +71,10 @@ public sealed class CertificateStore(string root)
             request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
             using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(5));
             var pfx = created.Export(X509ContentType.Pfx);
-            var temporary = OwnCertificatePath + ".tmp";
+            var temporary = path + ".tmp";
             File.WriteAllBytes(temporary, pfx);
-            File.Move(temporary, OwnCertificatePath, overwrite: true);
-            File.WriteAllBytes(Path.Combine(OwnDirectory, "flowengine.der"), created.RawData);
+            File.Move(temporary, path, overwrite: true);
+            File.WriteAllBytes(Path.Combine(OwnDirectory, name + ".der"), created.RawData);
             return X509CertificateLoader.LoadPkcs12(pfx, null, X509KeyStorageFlags.Exportable);
         }
     }
@@ -82,10 +105,32 @@ public sealed class CertificateStore(string root)
     /// Accepts a server certificate found in trusted/ (or pinned by SHA-1 thumbprint); otherwise stores it in
     /// rejected/ and refuses with BadCertificateUntrusted and what to do about it.
     /// </summary>
-    public void ValidateServerCertificate(X509Certificate2 certificate, IReadOnlyCollection<string> pinnedThumbprints)
+    public void ValidateServerCertificate(X509Certificate2 certificate, IReadOnlyCollection<string> pinnedThumbprints) =>
+        Validate(certificate, pinnedThumbprints, "server", "or set its thumbprint on the endpoint");
+
+    /// <summary>
+    /// The server side of the same trust list: a client certificate in trusted/ is accepted; an unknown one is saved
+    /// in rejected/ and refused with BadCertificateUntrusted, unless <paramref name="trustAll"/> (an explicit opt-in).
+    /// </summary>
+    public void ValidateClientCertificate(X509Certificate2 certificate, bool trustAll)
+    {
+        if (trustAll)
+        {
+            CheckValidity(certificate, "client");
+            return;
+        }
+        Validate(certificate, [], "client", "or set trust-all-client-certificates on the opcua-server (for trials only)");
+    }
+
+    private static void CheckValidity(X509Certificate2 certificate, string role)
     {
         if (DateTime.Now > certificate.NotAfter || DateTime.Now < certificate.NotBefore)
-            throw new UaStatusException(StatusCodes.BadCertificateTimeInvalid, $"the server certificate {certificate.Subject} is valid only {certificate.NotBefore:u} to {certificate.NotAfter:u}");
+            throw new UaStatusException(StatusCodes.BadCertificateTimeInvalid, $"the {role} certificate {certificate.Subject} is valid only {certificate.NotBefore:u} to {certificate.NotAfter:u}");
+    }
+
+    private void Validate(X509Certificate2 certificate, IReadOnlyCollection<string> pinnedThumbprints, string role, string otherwise)
+    {
+        CheckValidity(certificate, role);
         var thumbprint = certificate.Thumbprint;
         if (pinnedThumbprints.Any(p => string.Equals(p.Replace(":", "", StringComparison.Ordinal).Trim(), thumbprint, StringComparison.OrdinalIgnoreCase))) return;
         Directory.CreateDirectory(TrustedDirectory);
@@ -106,7 +151,7 @@ public sealed class CertificateStore(string root)
         var rejected = Path.Combine(RejectedDirectory, name);
         if (!File.Exists(rejected)) File.WriteAllBytes(rejected, certificate.RawData);
         throw new UaStatusException(StatusCodes.BadCertificateUntrusted,
-            $"server certificate {certificate.Subject} (SHA-1 {thumbprint}) is not trusted: move {rejected} to {TrustedDirectory}, or set its thumbprint on the endpoint");
+            $"{role} certificate {certificate.Subject} (SHA-1 {thumbprint}) is not trusted: move {rejected} to {TrustedDirectory}, {otherwise}");
     }
 
     /// <summary>Puts a certificate in trusted/ (what the user does by moving it from rejected/).</summary>

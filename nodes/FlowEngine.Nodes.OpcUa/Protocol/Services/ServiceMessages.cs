@@ -48,12 +48,44 @@ public static class ServiceIds
     public const uint DataChangeNotification = 811;
     public const uint StatusChangeNotification = 820;
     public const uint EventNotificationList = 916;
+    public const uint FindServersRequest = 422;
+    public const uint FindServersResponse = 425;
+    public const uint RegisterNodesRequest = 560;
+    public const uint RegisterNodesResponse = 563;
+    public const uint UnregisterNodesRequest = 566;
+    public const uint UnregisterNodesResponse = 569;
+    public const uint ModifyMonitoredItemsRequest = 763;
+    public const uint ModifyMonitoredItemsResponse = 766;
+    public const uint SetMonitoringModeRequest = 769;
+    public const uint SetMonitoringModeResponse = 772;
+    public const uint DeleteMonitoredItemsRequest = 781;
+    public const uint DeleteMonitoredItemsResponse = 784;
+    public const uint ModifySubscriptionRequest = 793;
+    public const uint ModifySubscriptionResponse = 796;
+    public const uint SetPublishingModeRequest = 799;
+    public const uint SetPublishingModeResponse = 802;
+    public const uint X509IdentityToken = 327;
+    public const uint IssuedIdentityToken = 940;
+    public const uint ServerStatusDataType = 864;
 }
 
 /// <summary>RequestHeader (Part 4 §7.33).</summary>
 public sealed record RequestHeader(NodeId AuthenticationToken, uint RequestHandle, TimeSpan TimeoutHint)
 {
     public static RequestHeader Anonymous(uint handle, TimeSpan timeout) => new(NodeId.Null, handle, timeout);
+
+    /// <summary>Reads a request header (server side); the audit entry and additional header are skipped.</summary>
+    public static RequestHeader Read(UaBinaryReader r)
+    {
+        var token = r.ReadNodeId();
+        r.ReadDateTime();
+        var handle = r.ReadUInt32();
+        r.ReadUInt32(); // return diagnostics
+        r.ReadString(); // audit entry id
+        var timeout = r.ReadUInt32();
+        r.ReadExtensionObject();
+        return new RequestHeader(token, handle, TimeSpan.FromMilliseconds(timeout));
+    }
 
     public void Write(UaBinaryWriter w)
     {
@@ -70,6 +102,17 @@ public sealed record RequestHeader(NodeId AuthenticationToken, uint RequestHandl
 /// <summary>ResponseHeader (Part 4 §7.34).</summary>
 public sealed record ResponseHeader(DateTime? Timestamp, uint RequestHandle, StatusCode ServiceResult, string?[] StringTable)
 {
+    /// <summary>A server's header: no diagnostics, no string table, no additional header.</summary>
+    public static void Write(UaBinaryWriter w, uint requestHandle, uint serviceResult, DateTime timestamp)
+    {
+        w.WriteDateTime(timestamp);
+        w.WriteUInt32(requestHandle);
+        w.WriteUInt32(serviceResult);
+        w.WriteByte(0); // service diagnostics: none
+        w.WriteInt32(0); // string table
+        w.WriteExtensionObject(ExtensionObject.Null);
+    }
+
     public static ResponseHeader Read(UaBinaryReader r)
     {
         var timestamp = r.ReadDateTime();

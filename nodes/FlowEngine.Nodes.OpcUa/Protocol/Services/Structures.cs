@@ -11,11 +11,23 @@ public static class AttributeIds
     public const uint BrowseName = 3;
     public const uint DisplayName = 4;
     public const uint Description = 5;
+    public const uint WriteMask = 6;
+    public const uint UserWriteMask = 7;
+    public const uint IsAbstract = 8;
+    public const uint Symmetric = 9;
+    public const uint InverseName = 10;
+    public const uint ContainsNoLoops = 11;
+    public const uint EventNotifier = 12;
     public const uint Value = 13;
     public const uint DataType = 14;
     public const uint ValueRank = 15;
+    public const uint ArrayDimensions = 16;
     public const uint AccessLevel = 17;
     public const uint UserAccessLevel = 18;
+    public const uint MinimumSamplingInterval = 19;
+    public const uint Historizing = 20;
+    public const uint Executable = 21;
+    public const uint UserExecutable = 22;
 }
 
 /// <summary>Well-known nodes of namespace 0 (Part 6 Annex A, NodeIds.csv).</summary>
@@ -66,6 +78,15 @@ public sealed record ApplicationDescription(string? ApplicationUri, string? Prod
 
 public sealed record UserTokenPolicy(string? PolicyId, UserTokenType TokenType, string? SecurityPolicyUri)
 {
+    public void Write(UaBinaryWriter w)
+    {
+        w.WriteString(PolicyId);
+        w.WriteInt32((int)TokenType);
+        w.WriteString(null); // issued token type
+        w.WriteString(null); // issuer endpoint url
+        w.WriteString(SecurityPolicyUri);
+    }
+
     public static UserTokenPolicy Read(UaBinaryReader r)
     {
         var id = r.ReadString();
@@ -83,6 +104,18 @@ public sealed record EndpointDescription(string? EndpointUrl, ApplicationDescrip
     public static EndpointDescription Read(UaBinaryReader r) => new(
         r.ReadString(), ApplicationDescription.Read(r), r.ReadByteString(), (MessageSecurityMode)r.ReadInt32(), r.ReadString(),
         r.ReadArray(() => UserTokenPolicy.Read(r)) ?? [], r.ReadString(), r.ReadByte());
+
+    public void Write(UaBinaryWriter w)
+    {
+        w.WriteString(EndpointUrl);
+        Server.Write(w);
+        w.WriteByteString(ServerCertificate);
+        w.WriteInt32((int)SecurityMode);
+        w.WriteString(SecurityPolicyUri);
+        w.WriteArray(UserIdentityTokens, t => t.Write(w));
+        w.WriteString(TransportProfileUri);
+        w.WriteByte(SecurityLevel);
+    }
 
     public override string ToString() => $"{EndpointUrl} {SecurityMode} {SecurityPolicyUris.ShortName(SecurityPolicyUri ?? "")}";
 }
