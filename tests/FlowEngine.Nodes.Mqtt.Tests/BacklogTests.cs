@@ -12,8 +12,11 @@ public sealed class BacklogTests(MosquittoFixture mosquitto)
         // MQTTnet's default (8 KB) also turns off the kernel's receive-buffer autotuning; under a backlog of small
         // messages the connection then crawled at ~30 KB/s with the CPU idle (side-by-side benchmark, json → filter flow).
         await using var connection = new MqttConnection(new MqttConnectionSettings { Host = "127.0.0.1", Port = mosquitto.PlainPort }, TimeProvider.System);
-        var tcp = Assert.IsType<MqttClientTcpOptions>(connection.ClientOptions.ChannelOptions);
+        var options = connection.ClientOptions;
+        var tcp = Assert.IsType<MqttClientTcpOptions>(options.ChannelOptions);
         Assert.True(tcp.BufferSize >= 256 * 1024, $"socket buffer size {tcp.BufferSize}");
+        Assert.NotNull(tcp.StreamProvider);
+        Assert.False(options.AllowPacketFragmentation);
     }
 
     /// <summary>

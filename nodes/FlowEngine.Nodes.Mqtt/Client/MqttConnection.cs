@@ -514,7 +514,7 @@ internal sealed class MqttConnection : IAsyncDisposable
             }
             b.WithTlsOptions(tlsOptions);
         }
-        return b.Build().WithLargeSocketBuffers();
+        return b.Build().WithBatchingTransport();
     }
 
     private static string TlsFailureText(MqttClientCertificateValidationEventArgs args)

@@ -237,7 +237,7 @@ internal sealed class SparkplugEdgeClient : IAsyncDisposable
         else b.WithKeepAlivePeriod(TimeSpan.FromSeconds(s.KeepAliveSeconds));
         if (!string.IsNullOrEmpty(s.Username)) b.WithCredentials(s.Username, s.Password ?? "");
         if (s.UseTls && s.Tls is { } tls) b.WithTlsOptions(tls(s.Host));
-        return b.Build().WithLargeSocketBuffers();
+        return b.Build().WithBatchingTransport();
     }
 
     // ---- births ----

@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Sockets;
+using FlowEngine.Nodes.Mqtt.Client;
+
+namespace FlowEngine.Nodes.Mqtt.Tests;
+
+public sealed class BatchingSocketStreamTests
+{
+    private static async Task<(BatchingSocketStream Stream, Socket Peer)> ConnectedPairAsync()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        var accept = listener.AcceptSocketAsync();
+        await client.ConnectAsync(listener.LocalEndpoint);
+        return (new BatchingSocketStream(client), await accept);
+    }
+
+    private static async Task<byte[]> ReceiveExactlyAsync(Socket socket, int count)
+    {
+        var buffer = new byte[count];
+        var read = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (read < count)
+        {
+            var n = await socket.ReceiveAsync(buffer.AsMemory(read), SocketFlags.None, timeout.Token);
+            if (n == 0) throw new IOException($"closed after {read} of {count} bytes");
+            read += n;
+        }
+        return buffer;
+    }
+
+    [Fact]
+    public async Task A_burst_of_small_writes_arrives_whole_and_in_order_in_fewer_sends_than_writes()
+    {
+        var (stream, peer) = await ConnectedPairAsync();
+        await using var _ = stream;
+        using var __ = peer;
+        const int packets = 20_000;
+        var expected = new byte[packets * 8];
+        for (var i = 0; i < packets; i++)
+        {
+            var packet = BitConverter.GetBytes((long)i);
+            packet.CopyTo(expected, i * 8);
+            await stream.WriteAsync(packet);
+        }
+        await stream.FlushAsync();
+        Assert.Equal(expected, await ReceiveExactlyAsync(peer, expected.Length));
+        Assert.True(stream.SendCalls < packets, $"{stream.SendCalls} sends for {packets} writes");
+    }
+
+    [Fact]
+    public async Task A_lone_write_is_sent_without_waiting_for_more()
+    {
+        var (stream, peer) = await ConnectedPairAsync();
+        await using var _ = stream;
+        using var __ = peer;
+        await stream.WriteAsync(new byte[] { 1, 2, 3 });
+        // No flush: the bytes must leave on their own.
+        Assert.Equal(new byte[] { 1, 2, 3 }, await ReceiveExactlyAsync(peer, 3));
+    }
+
+    [Fact]
+    public async Task Small_reads_are_served_across_one_receive_and_a_closed_peer_reads_as_end_of_stream()
+    {
+        var (stream, peer) = await ConnectedPairAsync();
+        await using var _ = stream;
+        var data = Enumerable.Range(0, 100_000).Select(i => (byte)i).ToArray();
+        await peer.SendAsync(data, SocketFlags.None);
+        peer.Shutdown(SocketShutdown.Send);
+        var received = new List<byte>();
+        var chunk = new byte[7];
+        int n;
+        while ((n = await stream.ReadAsync(chunk)) > 0) received.AddRange(chunk.AsSpan(0, n).ToArray());
+        Assert.Equal(data, received.ToArray());
+        peer.Dispose();
+    }
+
+    [Fact]
+    public async Task After_the_peer_goes_away_writes_fail_with_an_io_error()
+    {
+        var (stream, peer) = await ConnectedPairAsync();
+        await using var _ = stream;
+        peer.LingerState = new LingerOption(true, 0);
+        peer.Dispose(); // reset: the next sends fail
+        var payload = new byte[64 * 1024];
+        var failed = false;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!failed && !timeout.IsCancellationRequested)
+        {
+            try
+            {
+                await stream.WriteAsync(payload, timeout.Token);
+                await stream.FlushAsync(timeout.Token);
+            }
+            catch (IOException)
+            {
+                failed = true;
+            }
+        }
+        Assert.True(failed, "writes kept succeeding after the connection was reset");
+    }
+}
