@@ -241,9 +241,11 @@ internal sealed class ChangeNode : FlowNode
             case "num":
                 var number = JsValue.StringToNumber(raw);
                 if (double.IsNaN(number) && raw.Trim() != "NaN") throw new RuleException($"\"{raw}\" is not a number");
-                return _ => number;
+                // Boxed once: a boxed number cannot be changed, so every message may share it.
+                object boxedNumber = number;
+                return _ => boxedNumber;
             case "bool":
-                var flag = raw.Equals("true", StringComparison.OrdinalIgnoreCase);
+                object flag = raw.Equals("true", StringComparison.OrdinalIgnoreCase);
                 return _ => flag;
             case "json" or "bin" or "date":
                 var typed = TypedValue.Create(type, raw, Services.Expressions);

@@ -90,7 +90,7 @@ public static class JsJson
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-                var obj = new JsObject();
+                var obj = new JsObject(0);
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
                     var key = reader.GetString()!;

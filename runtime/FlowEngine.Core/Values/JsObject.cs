@@ -10,7 +10,12 @@ namespace FlowEngine.Core.Values;
 /// </remarks>
 public sealed class JsObject : OrderedDictionary<string, object?>
 {
-    public JsObject() : base(StringComparer.Ordinal) { }
+    /// <summary>
+    /// An empty object with room for 8 properties: most are messages, which nodes keep adding to, and each growth of
+    /// the table rehashes every key (in-process chain of 10 change nodes: about 600 bytes less garbage per message).
+    /// Parsed JSON is sized as it is read instead.
+    /// </summary>
+    public JsObject() : base(8, StringComparer.Ordinal) { }
 
     public JsObject(int capacity) : base(capacity, StringComparer.Ordinal) { }
 

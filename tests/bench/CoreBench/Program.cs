@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime;
 using System.Text;
 using FlowEngine.Core.Flows;
 using FlowEngine.Core.Nodes;
@@ -76,16 +77,18 @@ internal static class Bench
         var process = Process.GetCurrentProcess();
         process.Refresh();
         var cpuBefore = process.TotalProcessorTime;
+        var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+        var gcBefore = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         sink.Reset(total);
         var clock = Stopwatch.StartNew();
         long peakWorkingSet = 0;
         for (var i = 0; i < total; i++)
         {
             entry.Enqueue(makeMessage(i));
-            // Back-pressure at the source, as a real input node would have: keep at most 20k waiting.
+            // Back-pressure at the source, as a real input node would have: keep at most 1,000 waiting.
             if ((i & 1023) == 0)
             {
-                while (entry.QueueDepth > 20_000) await Task.Yield();
+                while (entry.QueueDepth > 1_000) await Task.Yield();
                 if ((i & 0xFFFF) == 0)
                 {
                     process.Refresh();
@@ -98,10 +101,12 @@ internal static class Bench
         process.Refresh();
         peakWorkingSet = Math.Max(peakWorkingSet, process.WorkingSet64);
         var cpu = process.TotalProcessorTime - cpuBefore;
+        var allocated = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)total;
+        var collections = $"{GC.CollectionCount(0) - gcBefore.Item1}/{GC.CollectionCount(1) - gcBefore.Item2}/{GC.CollectionCount(2) - gcBefore.Item3}";
         var rate = total / clock.Elapsed.TotalSeconds;
         Directory.Delete(userDir, true);
         return string.Create(CultureInfo.InvariantCulture,
-            $"{name}: {total:N0} messages in {clock.Elapsed.TotalSeconds:F2} s = {rate:N0} msg/s; CPU {cpu.TotalMicroseconds / total:F2} µs per message; peak working set {peakWorkingSet / 1048576.0:F0} MB (process peak {process.PeakWorkingSet64 / 1048576.0:F0} MB); {Environment.ProcessorCount} cores");
+            $"{name}: {total:N0} messages in {clock.Elapsed.TotalSeconds:F2} s = {rate:N0} msg/s; CPU {cpu.TotalMicroseconds / total:F2} µs per message; {allocated:F0} bytes allocated per message; GCs gen0/1/2 {collections}; {(GCSettings.IsServerGC ? "server" : "workstation")} GC; peak working set {peakWorkingSet / 1048576.0:F0} MB (process peak {process.PeakWorkingSet64 / 1048576.0:F0} MB); {Environment.ProcessorCount} cores");
     }
 
     private sealed class SinkCounter(int target)
