@@ -28,7 +28,8 @@ internal sealed class OpcUaBrowseNode : OpcUaClientNode
             server returns continuation points), following hierarchical references forward.
 
             **endpoint**: the `opcua-endpoint`.
-            **nodeId**: where to start (default `i=85`, the Objects folder); empty: `msg.topic`.
+            **nodeId**: where to start (default `i=85`, the Objects folder); empty: `msg.topic`. The editor's **browse…**
+            button picks it from the deployed endpoint's address space (the tag picker uses the same Browse service).
             **depth**: how many levels to descend (1 = the direct children; at most 10). Variables and methods are
             leaves; at most 20000 nodes are returned.
             **maxReferences**: references per Browse call (0 = the server decides); smaller values page through
@@ -42,7 +43,7 @@ internal sealed class OpcUaBrowseNode : OpcUaClientNode
         [
             new PropertyDeclaration("name", PropertyKind.String),
             new PropertyDeclaration("endpoint", PropertyKind.ConfigReference) { ConfigType = "opcua-endpoint", Required = true, Label = "Endpoint" },
-            new PropertyDeclaration("nodeId", PropertyKind.String) { Default = "i=85", Label = "Start node" },
+            new PropertyDeclaration("nodeId", PropertyKind.String) { Default = "i=85", Label = "Start node", Editor = OpcUaBrowseEndpoint.PickerEditor, Help = OpcUaBrowseEndpoint.PickerHelp },
             new PropertyDeclaration("depth", PropertyKind.Number) { Default = 1, Label = "Depth" },
             new PropertyDeclaration("maxReferences", PropertyKind.Number) { Default = 0, Label = "References per call" },
         ],

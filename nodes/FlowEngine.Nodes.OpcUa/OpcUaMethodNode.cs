@@ -27,7 +27,8 @@ internal sealed class OpcUaMethodNode : OpcUaClientNode
 
             **endpoint**: the `opcua-endpoint`.
             **objectId**: the object the method belongs to; **methodId**: the method (empty: `msg.objectId` and
-            `msg.methodId`).
+            `msg.methodId`). The editor's **browse…** buttons pick both from the deployed endpoint's address space
+            (expand the object to see its methods).
             **Arguments**: `msg.payload` is the array of input arguments (a single value is one argument). Each is
             converted to the type the method declares in its `InputArguments` property (read once per method).
             **argumentTypes**: comma-separated built-in types (`Double,Int32`) to use instead, for servers that do
@@ -41,8 +42,8 @@ internal sealed class OpcUaMethodNode : OpcUaClientNode
         [
             new PropertyDeclaration("name", PropertyKind.String),
             new PropertyDeclaration("endpoint", PropertyKind.ConfigReference) { ConfigType = "opcua-endpoint", Required = true, Label = "Endpoint" },
-            new PropertyDeclaration("objectId", PropertyKind.String) { Default = "", Label = "Object id" },
-            new PropertyDeclaration("methodId", PropertyKind.String) { Default = "", Label = "Method id" },
+            new PropertyDeclaration("objectId", PropertyKind.String) { Default = "", Label = "Object id", Editor = OpcUaBrowseEndpoint.PickerEditor, Help = OpcUaBrowseEndpoint.PickerHelp },
+            new PropertyDeclaration("methodId", PropertyKind.String) { Default = "", Label = "Method id", Editor = OpcUaBrowseEndpoint.PickerEditor, Help = OpcUaBrowseEndpoint.PickerHelp },
             new PropertyDeclaration("argumentTypes", PropertyKind.String) { Default = "", Label = "Argument types" },
         ],
     };

@@ -25,6 +25,8 @@ internal sealed class OpcUaReadNode : OpcUaClientNode
             **nodeId**: the node to read, `ns=1;s=Temperature`, `i=2258`, `ns=2;g=<guid>`, `ns=3;b=<base64>`, or by namespace URI
             `nsu=urn:vendor:plc;s=Speed` (the index is looked up on the server). Empty: taken from `msg.topic`, which
             may also be an array of node ids (all read in one request).
+            In the editor, **browse…** beside the field opens the deployed endpoint's address space (folders and
+            objects expand on demand; variables show their data type and current value) and fills in the picked node id.
             **attribute**: `Value` (default), `DisplayName`, `BrowseName`, `Description`, `DataType`, `NodeClass`,
             `ValueRank`, `AccessLevel`, `UserAccessLevel` or `NodeId`.
 
@@ -39,7 +41,7 @@ internal sealed class OpcUaReadNode : OpcUaClientNode
         [
             new PropertyDeclaration("name", PropertyKind.String),
             new PropertyDeclaration("endpoint", PropertyKind.ConfigReference) { ConfigType = "opcua-endpoint", Required = true, Label = "Endpoint" },
-            new PropertyDeclaration("nodeId", PropertyKind.String) { Default = "", Label = "Node id" },
+            new PropertyDeclaration("nodeId", PropertyKind.String) { Default = "", Label = "Node id", Editor = OpcUaBrowseEndpoint.PickerEditor, Help = OpcUaBrowseEndpoint.PickerHelp },
             new PropertyDeclaration("attribute", PropertyKind.Select) { Default = "Value", Options = [.. Attributes.Keys], Label = "Attribute" },
         ],
     };

@@ -26,7 +26,8 @@ internal sealed class OpcUaSubscribeNode : OpcUaClientNode, IUaSubscriptionHandl
 
             **endpoint**: the `opcua-endpoint`.
             **items**: the monitored items, an array; each entry is a node id string or an object
-            `{nodeId, samplingInterval, queueSize, deadbandType, deadband}` overriding the node's defaults.
+            `{nodeId, samplingInterval, queueSize, deadbandType, deadband}` overriding the node's defaults. The
+            editor's **browse…** button adds an item picked from the deployed endpoint's address space.
             **samplingInterval** (ms, -1 = the publishing interval), **queueSize** (values kept between publishes;
             1 = only the latest), **publishingInterval** (ms), **keepAliveCount** (publishing intervals without data
             before the server sends a keep-alive).
@@ -47,7 +48,7 @@ internal sealed class OpcUaSubscribeNode : OpcUaClientNode, IUaSubscriptionHandl
         [
             new PropertyDeclaration("name", PropertyKind.String),
             new PropertyDeclaration("endpoint", PropertyKind.ConfigReference) { ConfigType = "opcua-endpoint", Required = true, Label = "Endpoint" },
-            new PropertyDeclaration("items", PropertyKind.Any) { Default = new List<object?>(), Label = "Monitored items" },
+            new PropertyDeclaration("items", PropertyKind.Any) { Default = new List<object?>(), Label = "Monitored items", Editor = OpcUaBrowseEndpoint.PickerEditor, Help = OpcUaBrowseEndpoint.PickerItemsHelp },
             new PropertyDeclaration("samplingInterval", PropertyKind.Number) { Default = 1000, Label = "Sampling interval (ms)" },
             new PropertyDeclaration("queueSize", PropertyKind.Number) { Default = 1, Label = "Queue size" },
             new PropertyDeclaration("publishingInterval", PropertyKind.Number) { Default = 1000, Label = "Publishing interval (ms)" },

@@ -26,7 +26,8 @@ internal sealed class OpcUaWriteNode : OpcUaClientNode
             Writes a value to an OPC UA variable (the Write service, Value attribute).
 
             **endpoint**: the `opcua-endpoint`.
-            **nodeId**: the variable (see `opcua read`); empty: `msg.topic`.
+            **nodeId**: the variable (see `opcua read`); empty: `msg.topic`. The editor's **browse…** button picks it from
+            the deployed endpoint's address space (data type, current value and whether it is writable are shown).
             **dataType**: the OPC UA type to write. `auto` (default) reads the variable's DataType attribute once and
             converts the value to it (a Double variable gets a Double even when the value is a whole number). A
             variable of a structured type cannot be written.
@@ -43,7 +44,7 @@ internal sealed class OpcUaWriteNode : OpcUaClientNode
         [
             new PropertyDeclaration("name", PropertyKind.String),
             new PropertyDeclaration("endpoint", PropertyKind.ConfigReference) { ConfigType = "opcua-endpoint", Required = true, Label = "Endpoint" },
-            new PropertyDeclaration("nodeId", PropertyKind.String) { Default = "", Label = "Node id" },
+            new PropertyDeclaration("nodeId", PropertyKind.String) { Default = "", Label = "Node id", Editor = OpcUaBrowseEndpoint.PickerEditor, Help = OpcUaBrowseEndpoint.PickerHelp },
             new PropertyDeclaration("dataType", PropertyKind.Select) { Default = "auto", Options = OpcUaValues.WritableTypes, Label = "Data type" },
             new PropertyDeclaration("value", PropertyKind.TypedInput) { Default = "payload", TypeProperty = "valueType", Options = ["msg", "flow", "global", "num", "bool", "str", "json", "date", "env", "jsonata"], Label = "Value" },
             new PropertyDeclaration("valueType", PropertyKind.String) { Default = "msg" },

@@ -61,7 +61,7 @@ public sealed class NodeApiTests
         Assert.Equal(false, strict["hasButton"]);
         Assert.Equal("Requires a count.", strict["help"]);
         var properties = ((List<object?>)strict["properties"]!).Cast<JsObject>().ToList();
-        Assert.Equal("""{"name":"count","kind":"number","default":3,"required":true,"label":"Count","help":"How many.","options":null,"typeProperty":null,"configType":null}""",
+        Assert.Equal("""{"name":"count","kind":"number","default":3,"required":true,"label":"Count","help":"How many.","options":null,"typeProperty":null,"configType":null,"editor":null}""",
             JsJson.Serialize(properties[0]));
         Assert.Equal(new List<object?> { "a", "b", "bad" }, properties[1]["options"]);
         Assert.Equal("typedInput", properties[2]["kind"]);

@@ -3,6 +3,7 @@ import type { FlowNode, NodeDeclaration, PropertyDeclaration } from "../model/ty
 import type { Workspace } from "../model/workspace";
 import { element, openDialog } from "./dialog";
 import { boolField, codeField, jsonField, numberField, row, selectField, textField, typedField, type Field } from "./fields";
+import { withOpcUaPicker } from "./opcuaPicker";
 import { changeRulesEditor, injectPropsEditor, switchRulesEditor } from "./rules";
 
 /** Properties older flows still carry but that the list editors replace. */
@@ -136,7 +137,7 @@ function buildForm(workspace: Workspace, node: FlowNode, declaration: NodeDeclar
       form.appendChild(row(label, configPicker(workspace, node, property, readers)));
       continue;
     }
-    addField(form, readers, validators, property, label, fieldFor(property, value));
+    addField(form, readers, validators, property, label, withOpcUaPicker(fieldFor(property, value), property, declaration, form, workspace));
   }
   for (const credential of declaration.credentials ?? []) {
     const input = element("input", { type: credential.type === "password" ? "password" : "text", name: `credentials.${credential.name}` });

@@ -25,6 +25,7 @@ export interface PropertyDeclaration {
   options: string[] | null;
   typeProperty: string | null;
   configType: string | null;
+  editor?: string | null;
 }
 
 export interface NodeDeclaration {

@@ -32,6 +32,8 @@ public sealed record PropertyDeclaration(string Name, PropertyKind Kind)
     public string? TypeProperty { get; init; }
     /// <summary>For config references: the config node type expected.</summary>
     public string? ConfigType { get; init; }
+    /// <summary>A picker the editor offers beside the field (e.g. "opcua-node-id": browse the node's OPC UA endpoint).</summary>
+    public string? Editor { get; init; }
     /// <summary>Extra validation: returns an error text or null. Receives the raw JSON value.</summary>
     public Func<object?, string?>? Validate { get; init; }
 }

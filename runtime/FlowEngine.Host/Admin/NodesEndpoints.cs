@@ -161,6 +161,7 @@ internal static class DeclarationJson
         ["options"] = Strings(p.Options),
         ["typeProperty"] = p.TypeProperty,
         ["configType"] = p.ConfigType,
+        ["editor"] = p.Editor,
     };
 
     /// <summary>The enum name in camelCase: typedInput, configReference, ruleList...</summary>

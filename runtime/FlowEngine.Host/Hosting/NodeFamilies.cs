@@ -64,6 +64,7 @@ public sealed class NodeFamilies : IDisposable
     {
         CameraNodes.MapEndpoints(endpoints, Camera);
         HmiNodes.MapEndpoints(endpoints, Hmi);
+        OpcUaNodes.MapEndpoints(endpoints, endpoints.ServiceProvider.GetRequiredService<Core.Runtime.FlowRuntime>(), endpoints.ServiceProvider.GetRequiredService<Configuration.HostConfiguration>().AdminRoot);
     }
 
     public void Dispose()
