@@ -68,4 +68,23 @@ public sealed class BacklogTests(MosquittoFixture mosquitto)
         var finished = await Task.WhenAny(all.Task, Task.Delay(TimeSpan.FromSeconds(45)));
         Assert.True(finished == all.Task, $"only {Volatile.Read(ref received)} of {count} messages arrived within 45 s of the client becoming free");
     }
+
+    [Fact]
+    public async Task Disposing_a_connection_while_it_is_publishing_does_not_throw()
+    {
+        // Regression: the send loop let "not connected" out when the connection went away under a publish during
+        // dispose (seen in CI), which failed the dispose of the broker node.
+        var topic = Mqtt.Topic("dispose-busy");
+        for (var round = 0; round < 10; round++)
+        {
+            var connection = new MqttConnection(new MqttConnectionSettings { Host = "127.0.0.1", Port = mosquitto.PlainPort, ClientId = $"dispose-{round}-{Guid.NewGuid():N}"[..20] }, TimeProvider.System);
+            var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            connection.StateChanged += (state, _) => { if (state == ConnectionState.Connected) connected.TrySetResult(); };
+            connection.Start();
+            await connected.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            for (var i = 0; i < 20_000; i++) connection.Publish(new OutgoingMessage { Topic = topic, Payload = new byte[64] });
+            await Task.Delay(round);
+            await connection.DisposeAsync();
+        }
+    }
 }

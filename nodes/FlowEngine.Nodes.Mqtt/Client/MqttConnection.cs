@@ -299,10 +299,12 @@ internal sealed class MqttConnection : IAsyncDisposable
                         Outbox.Remove(next);
                         next.Complete(error is null ? null : new InvalidOperationException(error));
                     }
-                    catch (Exception ex) when (IsCommunicationFailure(ex) && !cancellationToken.IsCancellationRequested)
+                    catch (Exception ex) when (IsCommunicationFailure(ex))
                     {
                         // Connection lost with the message in flight: it stays first in the outbox and is sent again on
-                        // reconnect. The connect loop takes it from here.
+                        // reconnect (the connect loop takes it from here), or is spooled when this connection is being
+                        // disposed: MQTTnet's "not connected" can come after our own state still said connected.
+                        if (cancellationToken.IsCancellationRequested) return;
                         break;
                     }
                 }
