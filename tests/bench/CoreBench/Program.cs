@@ -10,14 +10,16 @@ using FlowEngine.Core.Values;
 using FlowEngine.Nodes.Common;
 
 // In-process engine benchmarks: messages are pushed straight into the first node of a flow and counted by a sink,
-// so the figures are the engine's alone (no broker, no HTTP). Usage: CoreBench [chain] [messages]
+// so the figures are the engine's alone (no broker, no HTTP). Usage: CoreBench [chain|junctions|switch|parallel] [messages]
 var scenario = args.Length > 0 ? args[0] : "chain";
 var total = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1_000_000;
 
 var result = scenario switch
 {
-    "chain" => await Bench.RunAsync("10 change nodes in a chain", Flows.ChangeChain(10), "c0", total, i => new JsObject { ["payload"] = (double)i, ["topic"] = "t" }),
-    "junctions" => await Bench.RunAsync("10 junctions in a chain (scheduler only)", Flows.JunctionChain(10), "c0", total, i => new JsObject { ["payload"] = (double)i, ["topic"] = "t" }),
+    "chain" => await Bench.RunAsync("10 change nodes in a chain", Flows.ChangeChain(10), ["c0"], total, i => new JsObject { ["payload"] = (double)i, ["topic"] = "t" }),
+    "junctions" => await Bench.RunAsync("10 junctions in a chain (scheduler only)", Flows.JunctionChain(10), ["c0"], total, i => new JsObject { ["payload"] = (double)i, ["topic"] = "t" }),
+    "switch" => await Bench.RunAsync("switch with 10 rules to 10 change nodes", Flows.SwitchFanOut(10), ["sw"], total, i => new JsObject { ["payload"] = (double)i, ["k"] = (double)(i % 10) }),
+    "parallel" => await Bench.RunAsync("8 independent flows of 10 change nodes each, fed round-robin", Flows.ParallelChains(8, 10), Enumerable.Range(0, 8).Select(f => $"f{f}c0").ToArray(), total, i => new JsObject { ["payload"] = (double)i, ["topic"] = "t" }),
     _ => throw new ArgumentException($"unknown scenario {scenario}"),
 };
 Console.WriteLine(result);
@@ -36,6 +38,38 @@ internal static class Flows
         return sb.ToString();
     }
 
+    public static string SwitchFanOut(int branches)
+    {
+        var rules = string.Join(",", Enumerable.Range(0, branches).Select(b => $$"""{"t":"eq","v":"{{b}}","vt":"num"}"""));
+        var wires = string.Join(",", Enumerable.Range(0, branches).Select(b => $$"""["b{{b}}"]"""));
+        var sb = new StringBuilder($$"""[{"id":"t","type":"tab","label":"bench"},{"id":"sw","type":"switch","z":"t","property":"k","propertyType":"msg","rules":[{{rules}}],"checkall":"false","outputs":{{branches}},"x":0,"y":0,"wires":[{{wires}}]}""");
+        for (var b = 0; b < branches; b++)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $$""",{"id":"b{{b}}","type":"change","z":"t","rules":[{"t":"set","p":"branch","pt":"msg","to":"{{b}}","tot":"num"}],"x":0,"y":0,"wires":[["sink"]]}""");
+        }
+        sb.Append(""",{"id":"sink","type":"bench-sink","z":"t","x":0,"y":0,"wires":[]}]""");
+        return sb.ToString();
+    }
+
+    /// <summary>Independent flows (one tab each) sharing nothing but the counter: how the engine spreads over the cores.</summary>
+    public static string ParallelChains(int flows, int length)
+    {
+        var sb = new StringBuilder("[");
+        for (var f = 0; f < flows; f++)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $$"""{"id":"t{{f}}","type":"tab","label":"bench {{f}}"},""");
+            for (var i = 0; i < length; i++)
+            {
+                var next = i == length - 1 ? $"sink{f}" : $"f{f}c{i + 1}";
+                sb.Append(CultureInfo.InvariantCulture, $$"""{"id":"f{{f}}c{{i}}","type":"change","z":"t{{f}}","rules":[{"t":"set","p":"step{{i}}","pt":"msg","to":"{{i}}","tot":"num"}],"x":0,"y":0,"wires":[["{{next}}"]]},""");
+            }
+            sb.Append(CultureInfo.InvariantCulture, $$"""{"id":"sink{{f}}","type":"bench-sink","z":"t{{f}}","x":0,"y":0,"wires":[]}""");
+            if (f < flows - 1) sb.Append(',');
+        }
+        sb.Append(']');
+        return sb.ToString();
+    }
+
     public static string ChangeChain(int length)
     {
         var sb = new StringBuilder("""[{"id":"t","type":"tab","label":"bench"}""");
@@ -51,7 +85,7 @@ internal static class Flows
 
 internal static class Bench
 {
-    public static async Task<string> RunAsync(string name, string flowJson, string entryNode, int total, Func<int, JsObject> makeMessage)
+    public static async Task<string> RunAsync(string name, string flowJson, string[] entryNodes, int total, Func<int, JsObject> makeMessage)
     {
         var registry = new NodeRegistry();
         CommonNodes.Register(registry);
@@ -65,12 +99,12 @@ internal static class Bench
         });
         await runtime.StartAsync();
         await runtime.DeployAsync(JsJson.Parse(flowJson), DeploymentType.Full);
-        var entry = runtime.FindRunner(entryNode) ?? throw new InvalidOperationException("entry node missing");
+        var entries = entryNodes.Select(id => runtime.FindRunner(id) ?? throw new InvalidOperationException($"entry node {id} missing")).ToArray();
 
         // Warm-up so the JIT's tiering does not count against the measurement.
         var warmup = Math.Min(50_000, total / 10);
         sink.Reset(warmup);
-        for (var i = 0; i < warmup; i++) entry.Enqueue(makeMessage(i));
+        for (var i = 0; i < warmup; i++) entries[i % entries.Length].Enqueue(makeMessage(i));
         await sink.Done.Task;
 
         GC.Collect();
@@ -84,11 +118,11 @@ internal static class Bench
         long peakWorkingSet = 0;
         for (var i = 0; i < total; i++)
         {
-            entry.Enqueue(makeMessage(i));
-            // Back-pressure at the source, as a real input node would have: keep at most 1,000 waiting.
+            entries[i % entries.Length].Enqueue(makeMessage(i));
+            // Back-pressure at the source, as a real input node would have: keep at most 1,000 waiting at each entry.
             if ((i & 1023) == 0)
             {
-                while (entry.QueueDepth > 1_000) await Task.Yield();
+                while (entries.Any(e => e.QueueDepth > 1_000)) await Task.Yield();
                 if ((i & 0xFFFF) == 0)
                 {
                     process.Refresh();
@@ -124,7 +158,7 @@ internal static class Bench
 
         public void Hit()
         {
-            if (++_count == _target) Done.TrySetResult();
+            if (Interlocked.Increment(ref _count) == _target) Done.TrySetResult();
         }
     }
 
