@@ -1,3 +1,4 @@
+using FlowEngine.TestKit.Peers;
 using System.Text.Json;
 using FlowEngine.Nodes.OpcUa.Tests.Peers;
 using static FlowEngine.Nodes.OpcUa.Tests.ServerFlows;

@@ -1,13 +1,11 @@
 using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
-using FlowEngine.TestKit.Peers;
-
-namespace FlowEngine.Nodes.OpcUa.Tests.Peers;
+namespace FlowEngine.TestKit.Peers;
 
 /// <summary>
-/// The node-opcua client of tests/peers/opcua/client.js as an external process: it runs a plan of steps against an
-/// OPC UA server and prints one line per step. Lines are read as they come, so a test can act while the client
+/// The node-opcua client of tests/peers/opcua/client.js as an external process (a SCADA, UaExpert or any other
+/// client in the tests): it runs a plan of steps against an OPC UA server and prints one line per step. Lines are read as they come, so a test can act while the client
 /// waits (change a value once "SUBSCRIBED" is printed). Kills exactly the process it started.
 /// </summary>
 public sealed class NodeOpcUaClient : IAsyncDisposable
@@ -28,10 +26,11 @@ public sealed class NodeOpcUaClient : IAsyncDisposable
 
     public static async Task<NodeOpcUaClient> StartAsync(object plan)
     {
-        await OpcUaPeer.EnsureInstalledAsync();
+        var directory = NpmPeers.Directory("opcua");
+        await NpmPeers.EnsureInstalledAsync(directory, "node_modules/node-opcua/package.json");
         var start = new ProcessStartInfo("node")
         {
-            WorkingDirectory = OpcUaPeer.PeerDirectory,
+            WorkingDirectory = directory,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
@@ -64,7 +63,7 @@ public sealed class NodeOpcUaClient : IAsyncDisposable
     /// <summary>The JSON after the next line starting with <paramref name="prefix"/> (CONNECTED, SUBSCRIBED, STEP, FAILED, DONE).</summary>
     public async Task<JsonElement> NextAsync(string prefix, TimeSpan? timeout = null)
     {
-        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        using var cancel = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(90));
         try
         {
             while (await _lines.Reader.WaitToReadAsync(cancel.Token))
@@ -97,7 +96,7 @@ public sealed class NodeOpcUaClient : IAsyncDisposable
     public async Task<string> StepErrorAsync(TimeSpan? timeout = null)
     {
         var step = await NextAsync("STEP", timeout);
-        Assert.False(step.GetProperty("ok").GetBoolean(), "the step was expected to fail: " + step);
+        if (step.GetProperty("ok").GetBoolean()) throw new InvalidOperationException("the step was expected to fail: " + step);
         return step.GetProperty("error").GetString() ?? "";
     }
 
