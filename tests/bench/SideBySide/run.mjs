@@ -30,7 +30,7 @@ const options = {
   engines: opt('engines', 'flowengine,node-red').split(','),
   flows: opt('flows', 'mqtt-change10,mqtt-function3,mqtt-json-filter,mqtt-switch10,http-change').split(','),
   messages: Number(opt('messages', quick ? 10000 : 100000)),
-  warmup: Number(opt('warmup', quick ? 2000 : 5000)),
+  warmup: Number(opt('warmup', quick ? 2000 : 50000)),
   rate: Number(opt('rate', 1000)),
   latencySeconds: Number(opt('latency-seconds', quick ? 3 : 10)),
   wrkSeconds: Number(opt('wrk-seconds', quick ? 3 : 10)),
@@ -437,6 +437,8 @@ async function runMqttFlow(engine, flowName, brokerPort, brokerPid) {
     const idle = memoryMb(engine.pid);
     let next = 0;
     const warmup = await runPhase(ctx, 'warm-up', next, options.warmup, false); next += options.warmup;
+    // Both engines compile hot code in the background (V8's tiers, .NET's tiered compilation and PGO): let that finish.
+    await sleep(2000);
     const throughput = await runPhase(ctx, 'throughput', next, options.messages, false); next += options.messages;
     const latencyCount = Math.round(options.rate * options.latencySeconds);
     const latency = await runPhase(ctx, 'latency', next, latencyCount, true);
