@@ -148,9 +148,11 @@ internal sealed class FunctionNode : FlowNode, IFunctionHost
 
     TimeProvider IFunctionHost.Clock => Clock;
 
-    void IFunctionHost.Send(int port, JsObject message) => Send(port, message);
+    // Queued, not handed on inline: node.send runs inside the script engine, possibly hundreds of calls deep, and an
+    // inline next function node would stack its own engine on top (FunctionChainTests).
+    void IFunctionHost.Send(int port, JsObject message) => SendQueued(port, message);
 
-    void IFunctionHost.Send(IReadOnlyList<object?> perPort) => SendToPorts(perPort);
+    void IFunctionHost.Send(IReadOnlyList<object?> perPort) => SendToPortsQueued(perPort);
 
     void IFunctionHost.Log(LogLevel level, string text)
     {

@@ -89,6 +89,19 @@ public abstract class FlowNode
     /// </summary>
     public void SendToPorts(IReadOnlyList<object?> perPort) => Runner.SendToPorts(perPort);
 
+    /// <summary>
+    /// <see cref="Send(int, JsObject?)"/> through the next node's queue, never handing the message on inline on this
+    /// thread: for senders deep in a call stack of their own (a script engine's node.send), where the next node's own
+    /// depth would be added on top.
+    /// </summary>
+    public void SendQueued(int port, JsObject? message)
+    {
+        if (message is not null) Runner.Send(port, message, inlineAllowed: false);
+    }
+
+    /// <summary><see cref="SendToPorts"/> through the next nodes' queues (see <see cref="SendQueued"/>).</summary>
+    public void SendToPortsQueued(IReadOnlyList<object?> perPort) => Runner.SendToPorts(perPort, inlineAllowed: false);
+
     public void SetStatus(NodeStatus status)
     {
         Status = status;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using FlowEngine.Core.Context;
 using FlowEngine.Core.Nodes;
 using FlowEngine.Core.Values;
@@ -155,9 +156,12 @@ public sealed class NodeRunner : IThreadPoolWorkItem
     /// and always from protocol threads, it is queued. Either way this node still handles one message at a time, in
     /// the order each sender sent them: a message only goes inline when nothing is queued before it.
     /// </summary>
-    internal void Deliver(JsObject message)
+    internal void Deliver(JsObject message, bool inlineAllowed = true)
     {
-        if (t_runnersOnStack is > 0 and < MaxInlineDepth && !_closed && _queue.IsEmpty
+        // The stack check guards handlers that send from deep inside their own calls (a function node's node.send
+        // runs within the script engine): with too little stack left, the message is queued instead.
+        if (inlineAllowed && t_runnersOnStack is > 0 and < MaxInlineDepth && !_closed && _queue.IsEmpty
+            && RuntimeHelpers.TryEnsureSufficientExecutionStack()
             && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
         {
             RunInline(message);
@@ -275,7 +279,7 @@ public sealed class NodeRunner : IThreadPoolWorkItem
     /// <summary>Sends from a node with no inputs (catch, status, complete, inject) as if it produced the message.</summary>
     internal void Emit(JsObject message) => Send(0, message);
 
-    internal void Send(int port, JsObject message)
+    internal void Send(int port, JsObject message, bool inlineAllowed = true)
     {
         if (_closed && !IsConfig) return;
         var wires = Wires;
@@ -286,18 +290,18 @@ public sealed class NodeRunner : IThreadPoolWorkItem
         MessagesOut++;
         if (targets.Length == 1)
         {
-            targets[0].Deliver(message);
+            targets[0].Deliver(message, inlineAllowed);
             return;
         }
         // Every delivery after the first gets a deep clone, and all clones are taken before any delivery: the first
         // receiver may start changing the original on another core at once.
         var clones = new JsObject[targets.Length - 1];
         for (var i = 0; i < clones.Length; i++) clones[i] = CloneMessage(message);
-        targets[0].Deliver(message);
-        for (var i = 1; i < targets.Length; i++) targets[i].Deliver(clones[i - 1]);
+        targets[0].Deliver(message, inlineAllowed);
+        for (var i = 1; i < targets.Length; i++) targets[i].Deliver(clones[i - 1], inlineAllowed);
     }
 
-    internal void SendToPorts(IReadOnlyList<object?> perPort)
+    internal void SendToPorts(IReadOnlyList<object?> perPort, bool inlineAllowed = true)
     {
         if (_closed && !IsConfig) return;
         var wires = Wires;
@@ -333,7 +337,7 @@ public sealed class NodeRunner : IThreadPoolWorkItem
             deliveries[i] = (target, i == 0 ? message : CloneMessage(message));
         }
         MessagesOut += deliveries.Count;
-        foreach (var (target, message) in deliveries) target.Deliver(message);
+        foreach (var (target, message) in deliveries) target.Deliver(message, inlineAllowed);
     }
 
     /// <summary>Deep clone except msg.req and msg.res, which are shared (Node-RED's cloneMessage).</summary>
