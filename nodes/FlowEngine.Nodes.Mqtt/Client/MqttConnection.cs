@@ -299,12 +299,14 @@ internal sealed class MqttConnection : IAsyncDisposable
                         Outbox.Remove(next);
                         next.Complete(error is null ? null : new InvalidOperationException(error));
                     }
-                    catch (Exception ex) when (IsCommunicationFailure(ex))
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
                     {
                         // Connection lost with the message in flight: it stays first in the outbox and is sent again on
                         // reconnect (the connect loop takes it from here), or is spooled when this connection is being
-                        // disposed: MQTTnet's "not connected" can come after our own state still said connected.
+                        // disposed. A disconnect racing a publish surfaces from MQTTnet as "not connected" or even as a
+                        // NullReferenceException (both seen in CI), after our own state still said connected.
                         if (cancellationToken.IsCancellationRequested) return;
+                        if (!IsCommunicationFailure(ex) && State == ConnectionState.Connected) Log?.Invoke($"MQTT publish failed: {ex.Message}", true);
                         break;
                     }
                 }
