@@ -117,22 +117,27 @@ public sealed class NodeRunner : IThreadPoolWorkItem
         var processed = 0;
         while (_queue.TryDequeue(out var item))
         {
-            t_runnersOnStack++;
-            ValueTask task;
-            try
-            {
-                task = item.Message is { } message ? ProcessAsync(message) : RunActionAsync(item.Action!);
-            }
-            finally
-            {
-                t_runnersOnStack--;
-            }
+            var task = StartOnThisThread(item.Message, item.Action);
             if (!task.IsCompletedSuccessfully) await task.ConfigureAwait(false);
             // Counted out only once handled, so a depth of zero means the node has finished its work.
             Interlocked.Decrement(ref _depth);
             if (++processed >= BatchBeforeYield) break;
         }
         Release();
+    }
+
+    /// <summary>Starts handling one item, marking this thread as running a node until the handler returns or awaits.</summary>
+    private ValueTask StartOnThisThread(JsObject? message, Func<ValueTask>? action)
+    {
+        t_runnersOnStack++;
+        try
+        {
+            return message is not null ? ProcessAsync(message) : RunActionAsync(action!);
+        }
+        finally
+        {
+            t_runnersOnStack--;
+        }
     }
 
     /// <summary>Gives up the right to run (held since <see cref="Schedule"/> or an inline hand-on) and reschedules if work came in.</summary>
@@ -158,8 +163,8 @@ public sealed class NodeRunner : IThreadPoolWorkItem
     /// </summary>
     internal void Deliver(JsObject message, bool inlineAllowed = true)
     {
-        // The stack check guards handlers that send from deep inside their own calls (a function node's node.send
-        // runs within the script engine): with too little stack left, the message is queued instead.
+        // With too little stack left (a handler sending from deep inside its own calls), the message is queued instead.
+        // Senders that know they run deep (a script engine's node.send) pass inlineAllowed: false.
         if (inlineAllowed && t_runnersOnStack is > 0 and < MaxInlineDepth && !_closed && _queue.IsEmpty
             && RuntimeHelpers.TryEnsureSufficientExecutionStack()
             && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
@@ -173,16 +178,7 @@ public sealed class NodeRunner : IThreadPoolWorkItem
     private void RunInline(JsObject message)
     {
         Interlocked.Increment(ref _depth);
-        t_runnersOnStack++;
-        ValueTask task;
-        try
-        {
-            task = ProcessAsync(message);
-        }
-        finally
-        {
-            t_runnersOnStack--;
-        }
+        var task = StartOnThisThread(message, null);
         if (task.IsCompletedSuccessfully)
         {
             Interlocked.Decrement(ref _depth);
