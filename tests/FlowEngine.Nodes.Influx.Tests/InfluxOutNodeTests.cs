@@ -1,3 +1,4 @@
+using FlowEngine.TestKit.Peers;
 using System.Text.Json;
 using FlowEngine.Nodes.Influx.Tests.Peers;
 using FlowEngine.TestKit;

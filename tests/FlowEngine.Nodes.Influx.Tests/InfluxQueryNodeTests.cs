@@ -1,3 +1,4 @@
+using FlowEngine.TestKit.Peers;
 using FlowEngine.Core.Values;
 using FlowEngine.Nodes.Influx.Tests.Peers;
 using FlowEngine.TestKit;

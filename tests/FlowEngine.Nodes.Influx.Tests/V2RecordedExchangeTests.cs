@@ -1,3 +1,4 @@
+using FlowEngine.TestKit.Peers;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;

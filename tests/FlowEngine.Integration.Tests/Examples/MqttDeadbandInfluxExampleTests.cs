@@ -1,3 +1,4 @@
+using FlowEngine.TestKit.Peers;
 using System.Globalization;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -13,8 +14,8 @@ public sealed class MqttDeadbandInfluxExampleTests
     [Fact]
     public async Task Only_values_outside_the_deadband_of_their_topic_are_written_to_influxdb()
     {
-        await using var influx = await InfluxDaemon.StartAsync();
-        await influx.QueryAsync("CREATE DATABASE plant");
+        await using var influx = await InfluxPeer.StartAsync();
+        await influx.CreateDatabaseAsync("plant");
         var brokerPort = ExampleHost.FreeTcpPort().ToString(CultureInfo.InvariantCulture);
         await using var host = await ExampleHost.StartAsync("mqtt-deadband-influx",
             new Dictionary<string, string> { ["MQTT_PORT"] = brokerPort, ["INFLUX_URL"] = influx.Url },
@@ -28,7 +29,7 @@ public sealed class MqttDeadbandInfluxExampleTests
         // once it is in InfluxDB the subscription is certainly in place for the readings that follow.
         await PublishAsync(client, "plant/test/probe", 1, retain: true);
         await host.WaitForAsync("the retained probe in InfluxDB", async () =>
-            (await influx.QueryAsync("SELECT value FROM process WHERE sensor = 'probe'", "plant")).Count == 1 ? "" : null);
+            (await influx.RowsAsync("SELECT value FROM process WHERE sensor = 'probe'", "plant")).Count == 1 ? "" : null);
 
         // TT-101: 20.0 passes (first), 20.2 and 20.4 stay within 0.5 of it, 20.6 passes, 20.7 stays within 0.5 of 20.6.
         // PT-201 has its own reference: 5.3 is dropped although it is far from TT-101's values; 6.0 passes.
@@ -42,16 +43,16 @@ public sealed class MqttDeadbandInfluxExampleTests
         // Readings are handled in order: once this one is stored, every earlier one has been written or dropped.
         await PublishAsync(client, "plant/line1/TT-101", 30.0);
         await host.WaitForAsync("the last reading in InfluxDB", async () =>
-            (await influx.QueryAsync("SELECT value FROM process WHERE sensor = 'TT-101' AND value = 30", "plant")).Count == 1 ? "" : null);
+            (await influx.RowsAsync("SELECT value FROM process WHERE sensor = 'TT-101' AND value = 30", "plant")).Count == 1 ? "" : null);
 
         Assert.Equal(new[] { 20.0, 20.6, 30.0 }, await ValuesAsync(influx, "TT-101"));
         Assert.Equal(new[] { 5.0, 6.0 }, await ValuesAsync(influx, "PT-201"));
-        var tags = await influx.QueryAsync("SELECT value, line FROM process WHERE sensor = 'PT-201'", "plant");
-        Assert.All(tags, row => Assert.Equal("line1", row[2].GetString()));
+        var tags = await influx.RowsAsync("SELECT value, line FROM process WHERE sensor = 'PT-201'", "plant");
+        Assert.All(tags, row => Assert.Equal("line1", row["line"].GetString()));
     }
 
-    private static async Task<double[]> ValuesAsync(InfluxDaemon influx, string sensor) =>
-        (await influx.QueryAsync($"SELECT value FROM process WHERE sensor = '{sensor}'", "plant")).Select(row => row[1].GetDouble()).ToArray();
+    private static async Task<double[]> ValuesAsync(InfluxPeer influx, string sensor) =>
+        (await influx.RowsAsync($"SELECT value FROM process WHERE sensor = '{sensor}'", "plant")).Select(row => row["value"].GetDouble()).ToArray();
 
     private static Task PublishAsync(IMqttClient client, string topic, double value, bool retain = false) =>
         client.PublishAsync(new MqttApplicationMessageBuilder()
