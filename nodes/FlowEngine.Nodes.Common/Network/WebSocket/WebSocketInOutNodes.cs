@@ -40,8 +40,43 @@ internal static class WebSocketNodeConfig
     }
 }
 
+/// <summary>What websocket in and out share: attaching to their config node for messages and status.</summary>
+internal abstract class WebSocketNode(NodeSetup setup) : FlowNode(setup), IWebSocketNodeUser
+{
+    private WebSocketEndpointNode? _endpoint;
+
+    /// <summary>The websocket-listener or websocket-client this node is attached to while it runs.</summary>
+    protected WebSocketEndpointNode? Endpoint => _endpoint;
+
+    protected override ValueTask OnStartAsync(CancellationToken cancellationToken)
+    {
+        _endpoint = WebSocketNodeConfig.Resolve(this, out var problem);
+        if (_endpoint is null)
+        {
+            SetStatus(NodeStatus.Error("no config"));
+            ReportError(problem ?? "Missing server configuration");
+            return ValueTask.CompletedTask;
+        }
+        _endpoint.Register(this);
+        return ValueTask.CompletedTask;
+    }
+
+    protected override ValueTask OnCloseAsync(bool removed, CancellationToken cancellationToken)
+    {
+        _endpoint?.Deregister(this);
+        _endpoint = null;
+        return ValueTask.CompletedTask;
+    }
+
+    public void OnEndpointStatus(NodeStatus status) => Post(() =>
+    {
+        SetStatus(status);
+        return ValueTask.CompletedTask;
+    });
+}
+
 /// <summary>Node-RED's websocket in node: every message received on its listener's or client's sessions.</summary>
-internal sealed class WebSocketInNode : FlowNode, IWebSocketInput
+internal sealed class WebSocketInNode : WebSocketNode, IWebSocketInput
 {
     public static readonly NodeDeclaration Declaration = new("websocket in")
     {
@@ -67,30 +102,8 @@ internal sealed class WebSocketInNode : FlowNode, IWebSocketInput
         Properties = WebSocketNodeConfig.Properties,
     };
 
-    private WebSocketEndpointNode? _endpoint;
-
     public WebSocketInNode(NodeSetup setup) : base(setup)
     {
-    }
-
-    protected override ValueTask OnStartAsync(CancellationToken cancellationToken)
-    {
-        _endpoint = WebSocketNodeConfig.Resolve(this, out var problem);
-        if (_endpoint is null)
-        {
-            SetStatus(NodeStatus.Error("no config"));
-            ReportError(problem ?? "Missing server configuration");
-            return ValueTask.CompletedTask;
-        }
-        _endpoint.Register(this);
-        return ValueTask.CompletedTask;
-    }
-
-    protected override ValueTask OnCloseAsync(bool removed, CancellationToken cancellationToken)
-    {
-        _endpoint?.Deregister(this);
-        _endpoint = null;
-        return ValueTask.CompletedTask;
     }
 
     public void Deliver(JsObject message) => Post(() =>
@@ -98,16 +111,10 @@ internal sealed class WebSocketInNode : FlowNode, IWebSocketInput
         Send(message);
         return ValueTask.CompletedTask;
     });
-
-    public void OnEndpointStatus(NodeStatus status) => Post(() =>
-    {
-        SetStatus(status);
-        return ValueTask.CompletedTask;
-    });
 }
 
 /// <summary>Node-RED's websocket out node: sends to one session (msg._session) or to every session.</summary>
-internal sealed class WebSocketOutNode : FlowNode, IWebSocketNodeUser
+internal sealed class WebSocketOutNode : WebSocketNode
 {
     public static readonly NodeDeclaration Declaration = new("websocket out")
     {
@@ -137,36 +144,14 @@ internal sealed class WebSocketOutNode : FlowNode, IWebSocketNodeUser
         Properties = WebSocketNodeConfig.Properties,
     };
 
-    private WebSocketEndpointNode? _endpoint;
-
     public WebSocketOutNode(NodeSetup setup) : base(setup)
     {
-    }
-
-    protected override ValueTask OnStartAsync(CancellationToken cancellationToken)
-    {
-        _endpoint = WebSocketNodeConfig.Resolve(this, out var problem);
-        if (_endpoint is null)
-        {
-            SetStatus(NodeStatus.Error("no config"));
-            ReportError(problem ?? "Missing server configuration");
-            return ValueTask.CompletedTask;
-        }
-        _endpoint.Register(this);
-        return ValueTask.CompletedTask;
-    }
-
-    protected override ValueTask OnCloseAsync(bool removed, CancellationToken cancellationToken)
-    {
-        _endpoint?.Deregister(this);
-        _endpoint = null;
-        return ValueTask.CompletedTask;
     }
 
     protected override ValueTask OnInputAsync(NodeInput input)
     {
         var msg = input.Message;
-        if (_endpoint is not { } endpoint)
+        if (Endpoint is not { } endpoint)
         {
             throw new InvalidOperationException("Missing server configuration");
         }
@@ -180,9 +165,4 @@ internal sealed class WebSocketOutNode : FlowNode, IWebSocketNodeUser
         return ValueTask.CompletedTask;
     }
 
-    public void OnEndpointStatus(NodeStatus status) => Post(() =>
-    {
-        SetStatus(status);
-        return ValueTask.CompletedTask;
-    });
 }
