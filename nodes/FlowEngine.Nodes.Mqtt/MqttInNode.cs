@@ -131,7 +131,7 @@ internal sealed class MqttInNode : FlowNode, IMqttBrokerUser
             ReportError(ex.Message, ex.RawMessage);
             return;
         }
-        Send(msg);
+        SendFromReceiveLoop(msg);
     }
 
     protected override async ValueTask OnInputAsync(NodeInput input)

@@ -100,4 +100,75 @@ public sealed class BatchingSocketStreamTests
         }
         Assert.True(failed, "writes kept succeeding after the connection was reset");
     }
+
+    [Fact]
+    public async Task Writes_made_inside_a_send_batch_wait_for_its_end_and_leave_in_one_send()
+    {
+        var (stream, peer) = await ConnectedPairAsync();
+        await using var _ = stream;
+        using var __ = peer;
+        var expected = new byte[100 * 8];
+        SendBatch.Begin();
+        try
+        {
+            for (var i = 0; i < 100; i++)
+            {
+                var packet = BitConverter.GetBytes((long)i);
+                packet.CopyTo(expected, i * 8);
+                // Completes at once, so this method stays on the thread that holds the batch.
+                Assert.True(stream.WriteAsync(packet).IsCompletedSuccessfully);
+            }
+            Assert.Equal(0, stream.SendCalls);
+        }
+        finally
+        {
+            SendBatch.End();
+        }
+        Assert.Equal(1, stream.SendCalls);
+        Assert.Equal(expected, await ReceiveExactlyAsync(peer, expected.Length));
+    }
+
+    [Fact]
+    public async Task A_read_goes_on_on_the_connections_receive_thread_without_a_thread_pool_hop()
+    {
+        var (stream, peer) = await ConnectedPairAsync();
+        await using var _ = stream;
+        using var __ = peer;
+        var reading = ReadAndNameTheThreadAsync(stream);
+        await peer.SendAsync(new byte[] { 7, 8, 9 }, SocketFlags.None);
+        var (count, thread) = await reading;
+        Assert.Equal(3, count);
+        Assert.Equal("MQTT receive", thread);
+    }
+
+    /// <summary>Reads, and names the thread the read's continuation ran on (no context to return to).</summary>
+    private static async Task<(int Count, string? Thread)> ReadAndNameTheThreadAsync(BatchingSocketStream stream)
+    {
+        var count = await stream.ReadAsync(new byte[16]).ConfigureAwait(false);
+        return (count, Thread.CurrentThread.Name);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_waiting_read_ends_the_connection_instead_of_leaving_the_read_hanging()
+    {
+        var (stream, peer) = await ConnectedPairAsync();
+        await using var _ = stream;
+        using var __ = peer;
+        using var cancel = new CancellationTokenSource();
+        var reading = stream.ReadAsync(new byte[16], cancel.Token).AsTask();
+        await Task.Delay(100);
+        cancel.Cancel();
+        await Assert.ThrowsAsync<IOException>(() => reading.WaitAsync(TimeSpan.FromSeconds(10)));
+        // The peer sees the connection end, and later reads fail at once.
+        Assert.Empty(await ReceiveAvailableAsync(peer));
+        await Assert.ThrowsAsync<IOException>(() => stream.ReadAsync(new byte[16]).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    private static async Task<byte[]> ReceiveAvailableAsync(Socket socket)
+    {
+        var buffer = new byte[1024];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
+        return buffer[..n];
+    }
 }

@@ -1,19 +1,31 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
 
 namespace FlowEngine.Nodes.Mqtt.Client;
 
 /// <summary>
-/// The byte stream under an MQTT connection, made for many small packets: reads come out of a 64 KB buffer filled by
-/// one receive, and writes are gathered while a send is on its way, so a burst of publishes leaves in a few sends
-/// instead of one system call per packet. A lone packet is sent at once (one thread-pool hop, no timer).
+/// The byte stream under an MQTT connection, made for many small packets. Reads come out of a 64 KB buffer that the
+/// connection's own receive thread fills with one blocking receive, and the reader's continuation runs on that thread:
+/// MQTTnet parses the packets, <see cref="DirectReceiveAdapter"/> runs them through the flows, and the publishes they
+/// cause are sent when the buffer is used up (<see cref="SendBatch"/>). Writes from elsewhere are gathered while a send
+/// is on its way, so a burst of publishes leaves in a few sends instead of one system call per packet; a lone packet
+/// is sent at once (one thread-pool hop, no timer).
 /// </summary>
 /// <remarks>
+/// <para>
+/// The socket is used only synchronously, and must be handed over connected synchronously: once a socket has done
+/// any asynchronous operation, .NET drives it through its one epoll thread, which wakes a pool thread, which wakes
+/// the reader — two thread wake-ups per read, and on small machines those cost more than the messages in the read
+/// (side-by-side benchmark: 29 → 19 µs of CPU per message on mqtt in → 10 change → mqtt out).
+/// </para>
+/// <para>
 /// A write returns once its bytes are queued, as a TCP send returns once the kernel has them; a send that fails
 /// fails the next write and every read, which is how MQTTnet learns that the connection is gone. At most
-/// <see cref="MaxQueuedBytes"/> wait to be sent before writers wait for the socket.
+/// <see cref="MaxQueuedBytes"/> wait to be sent before writers wait for the socket. Sends block only when the
+/// kernel's send buffer is full, that is when the broker has stopped reading.
+/// </para>
 /// </remarks>
-internal sealed class BatchingSocketStream : Stream
+internal sealed class BatchingSocketStream : Stream, IValueTaskSource<int>
 {
     public const int ReadBufferSize = 64 * 1024;
     public const int MaxQueuedBytes = 4 * 1024 * 1024;
@@ -22,6 +34,16 @@ internal sealed class BatchingSocketStream : Stream
     private readonly byte[] _readBuffer = new byte[ReadBufferSize];
     private int _readStart;
     private int _readEnd;
+    private bool _endOfStream;
+    private Exception? _readFailure;
+
+    // One read at a time waits for the receive thread (a stream allows no more): the reader asks, the thread receives.
+    private readonly SemaphoreSlim _readWanted = new(0);
+    private readonly CancellationTokenSource _closing = new();
+    private ManualResetValueTaskSourceCore<int> _pendingRead;
+    private Memory<byte> _pendingDestination;
+    private Thread? _receiveThread;
+    private CancellationTokenRegistration _readCancellation;
 
     private readonly Lock _gate = new();
     private MemoryStream _queued = new();
@@ -35,6 +57,8 @@ internal sealed class BatchingSocketStream : Stream
     public BatchingSocketStream(Socket socket)
     {
         _socket = socket;
+        // The reader's continuation runs on the receive thread: that is the point (see the remarks).
+        _pendingRead.RunContinuationsAsynchronously = false;
     }
 
     /// <summary>How many sends the writes so far took (tests and benchmarks compare it with the packets written).</summary>
@@ -46,21 +70,92 @@ internal sealed class BatchingSocketStream : Stream
     public override long Length => throw new NotSupportedException();
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    public override ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
     {
-        if (_readStart == _readEnd)
+        if (_readStart < _readEnd) return ValueTask.FromResult(CopyBuffered(destination));
+        if (_endOfStream || destination.IsEmpty) return ValueTask.FromResult(0);
+        if (_readFailure is { } failure) return ValueTask.FromException<int>(new IOException("The connection is closed: " + failure.Message, failure));
+        if (_closing.IsCancellationRequested || cancellationToken.IsCancellationRequested)
         {
-            // A large read goes straight to the socket; a small one fills the buffer with whatever has arrived.
-            if (destination.Length >= ReadBufferSize) return await _socket.ReceiveAsync(destination, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            _readStart = 0;
-            _readEnd = await _socket.ReceiveAsync(_readBuffer.AsMemory(), SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            if (_readEnd == 0) return 0;
+            return ValueTask.FromException<int>(new OperationCanceledException("The connection is closed.", cancellationToken));
         }
+        // Cancelling a read closes the connection: a blocking receive cannot be called off any other way, and MQTTnet
+        // cancels its reads only when it is done with the connection.
+        if (cancellationToken.CanBeCanceled)
+        {
+            _readCancellation = cancellationToken.UnsafeRegister(static s => ((BatchingSocketStream)s!).EndConnection(), this);
+        }
+        _pendingDestination = destination;
+        _pendingRead.Reset();
+        _receiveThread ??= StartReceiveThread();
+        _readWanted.Release();
+        return new ValueTask<int>(this, _pendingRead.Version);
+    }
+
+    private Thread StartReceiveThread()
+    {
+        var thread = new Thread(ReceiveLoop) { IsBackground = true, Name = "MQTT receive" };
+        thread.Start();
+        return thread;
+    }
+
+    private void ReceiveLoop()
+    {
+        while (true)
+        {
+            try
+            {
+                _readWanted.Wait(_closing.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            int received;
+            try
+            {
+                received = _socket.Receive(_readBuffer, SocketFlags.None);
+                if (_closing.IsCancellationRequested) throw new ObjectDisposedException(nameof(BatchingSocketStream));
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                _readFailure = ex;
+                _pendingRead.SetException(new IOException("The connection is closed: " + ex.Message, ex));
+                return;
+            }
+            _readStart = 0;
+            _readEnd = received;
+            if (received == 0)
+            {
+                _endOfStream = true;
+                _pendingRead.SetResult(0);
+                return;
+            }
+            // The reader goes on from here, on this thread, until it waits for the next receive.
+            _pendingRead.SetResult(CopyBuffered(_pendingDestination));
+        }
+    }
+
+    private int CopyBuffered(Memory<byte> destination)
+    {
         var count = Math.Min(destination.Length, _readEnd - _readStart);
         _readBuffer.AsSpan(_readStart, count).CopyTo(destination.Span);
         _readStart += count;
         return count;
     }
+
+    int IValueTaskSource<int>.GetResult(short token)
+    {
+        _pendingDestination = default;
+        _readCancellation.Unregister();
+        _readCancellation = default;
+        return _pendingRead.GetResult(token);
+    }
+
+    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _pendingRead.GetStatus(token);
+
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _pendingRead.OnCompleted(continuation, state, token, flags);
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
@@ -70,14 +165,22 @@ internal sealed class BatchingSocketStream : Stream
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> source, CancellationToken cancellationToken = default)
     {
         Task? wait = null;
+        var hold = false;
         lock (_gate)
         {
             if (_sendFailure is { } failure) throw new IOException("The connection is closed: " + failure.Message, failure);
             _queued.Write(source.Span);
             if (!_flushScheduled)
             {
-                _flushScheduled = true;
-                ThreadPool.UnsafeQueueUserWorkItem(static s => _ = s.SendQueuedAsync(), this, preferLocal: false);
+                if (SendBatch.IsOpen)
+                {
+                    hold = true;
+                }
+                else
+                {
+                    _flushScheduled = true;
+                    ThreadPool.UnsafeQueueUserWorkItem(static s => s.SendQueued(), this, preferLocal: false);
+                }
             }
             if (_queued.Length > MaxQueuedBytes)
             {
@@ -85,7 +188,22 @@ internal sealed class BatchingSocketStream : Stream
                 wait = _roomForWriters.Task;
             }
         }
+        if (hold) SendBatch.Hold(this);
         return wait is null ? ValueTask.CompletedTask : new ValueTask(wait.WaitAsync(cancellationToken));
+    }
+
+    /// <summary>
+    /// Sends what a <see cref="SendBatch"/> held, on the calling thread (the batch's end is the moment to send, and a
+    /// send the kernel takes at once needs no other thread), unless a send is already on its way and will take it.
+    /// </summary>
+    internal void SendHeld()
+    {
+        lock (_gate)
+        {
+            if (_flushScheduled || _queued.Length == 0 || _sendFailure is not null) return;
+            _flushScheduled = true;
+        }
+        SendQueued();
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -99,7 +217,13 @@ internal sealed class BatchingSocketStream : Stream
         lock (_gate)
         {
             if (_sendFailure is { } failure) return Task.FromException(new IOException("The connection is closed: " + failure.Message, failure));
-            if (!_flushScheduled) return Task.CompletedTask;
+            if (!_flushScheduled)
+            {
+                if (_queued.Length == 0) return Task.CompletedTask;
+                // Bytes held for a send batch that has not ended yet: a flush does not wait for it.
+                _flushScheduled = true;
+                ThreadPool.UnsafeQueueUserWorkItem(static s => s.SendQueued(), this, preferLocal: false);
+            }
             _allSent ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             return _allSent.Task.WaitAsync(cancellationToken);
         }
@@ -107,14 +231,15 @@ internal sealed class BatchingSocketStream : Stream
 
     public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
 
-    private async Task SendQueuedAsync()
+    /// <summary>Sends until nothing is queued; writes that come in meanwhile are gathered for the next send.</summary>
+    private void SendQueued()
     {
         while (true)
         {
             TaskCompletionSource? room;
             lock (_gate)
             {
-                if (_queued.Length == 0)
+                if (_queued.Length == 0 || _sendFailure is not null)
                 {
                     _flushScheduled = false;
                     var allSent = _allSent;
@@ -129,12 +254,11 @@ internal sealed class BatchingSocketStream : Stream
             room?.TrySetResult();
             try
             {
-                var bytes = _sending.GetBuffer().AsMemory(0, (int)_sending.Length);
+                var bytes = _sending.GetBuffer().AsSpan(0, (int)_sending.Length);
                 while (!bytes.IsEmpty)
                 {
                     Interlocked.Increment(ref _sendCalls);
-                    var sent = await _socket.SendAsync(bytes, SocketFlags.None).ConfigureAwait(false);
-                    bytes = bytes[sent..];
+                    bytes = bytes[_socket.Send(bytes, SocketFlags.None)..];
                 }
                 _sending.SetLength(0);
             }
@@ -164,11 +288,19 @@ internal sealed class BatchingSocketStream : Stream
         try { _socket.Shutdown(SocketShutdown.Both); } catch (Exception ex) when (ex is SocketException or ObjectDisposedException) { }
     }
 
+    /// <summary>Ends the connection: sends fail, a waiting read fails, the receive thread stops.</summary>
+    private void EndConnection()
+    {
+        // Marked closing first: the shutdown below ends a blocking receive as if the peer had closed.
+        try { _closing.Cancel(); } catch (ObjectDisposedException) { }
+        Fail(new ObjectDisposedException(nameof(BatchingSocketStream)));
+    }
+
     protected override void Dispose(bool disposing)
     {
         if (disposing)
         {
-            Fail(new ObjectDisposedException(nameof(BatchingSocketStream)));
+            EndConnection();
             _socket.Dispose();
         }
         base.Dispose(disposing);

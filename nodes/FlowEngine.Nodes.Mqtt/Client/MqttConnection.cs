@@ -31,10 +31,18 @@ internal sealed record SubscriptionOptions(int Qos, bool? NoLocal = null, bool? 
 /// </remarks>
 internal sealed class MqttConnection : IAsyncDisposable
 {
+    /// <summary>Publishes the send loop makes before it moves off the thread that woke it.</summary>
+    private const int MaxPublishesPerTurn = 256;
+
     private readonly Lock _gate = new();
     private readonly IMqttClient _client;
     private readonly TimeProvider _clock;
-    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    /// <summary>
+    /// Wakes the send loop. Synchronous continuations: a publish into an idle loop is sent on the publisher's own
+    /// thread, with no hop to another pool thread; from a flow running on the receive loop that puts the publish
+    /// inside the receive loop's <see cref="SendBatch"/>, to leave with the others of the same read.
+    /// </summary>
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite, AllowSynchronousContinuations = true });
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Dictionary<string, FilterEntry> _filters = new(StringComparer.Ordinal);
     private volatile Subscription[] _dispatch = [];
@@ -58,7 +66,7 @@ internal sealed class MqttConnection : IAsyncDisposable
         _clock = clock;
         Outbox = new Outbox(settings.OfflineBufferSize, settings.SpoolPath, settings.Owner);
         Outbox.Changed += OnOutboxChanged;
-        _client = new MqttClientFactory().CreateMqttClient();
+        _client = new MqttClientFactory().CreateMqttClient(new DirectReceiveAdapterFactory(Dispatch));
         _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
         _sender = Task.Run(() => SendLoopAsync(_lifetime.Token));
@@ -253,9 +261,16 @@ internal sealed class MqttConnection : IAsyncDisposable
         lock (_gate) return _filters.Values.Where(f => f.Owners.ContainsKey(owner)).Select(f => f.Filter).ToList();
     }
 
+    /// <summary>Messages MQTTnet delivers itself (those <see cref="DirectReceiveAdapter"/> leaves to it).</summary>
     private Task OnMessageReceivedAsync(MqttApplicationMessageReceivedEventArgs e)
     {
-        var message = e.ApplicationMessage;
+        Dispatch(e.ApplicationMessage);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Hands a received message to every subscription it matches. Runs on the receive loop.</summary>
+    private void Dispatch(MqttApplicationMessage message)
+    {
         var ids = _settings.IsV5 && _subscriptionIdsAvailable ? message.SubscriptionIdentifiers : null;
         foreach (var subscription in _dispatch)
         {
@@ -272,7 +287,6 @@ internal sealed class MqttConnection : IAsyncDisposable
                 Log?.Invoke($"MQTT subscription handler error: {ex.Message}", true);
             }
         }
-        return Task.CompletedTask;
     }
 
     // ---- publishing ----
@@ -291,8 +305,12 @@ internal sealed class MqttConnection : IAsyncDisposable
             while (await _wake.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 _wake.Reader.TryRead(out _);
+                var sentOnThisTurn = 0;
                 while (State == ConnectionState.Connected && Outbox.Peek() is { } next)
                 {
+                    // The loop may be running on a publisher's thread (see _wake): a long backlog, after a reconnect
+                    // for example, is sent from the thread pool instead of holding that publisher up.
+                    if (++sentOnThisTurn % MaxPublishesPerTurn == 0) await Task.Yield();
                     try
                     {
                         var error = await PublishNowAsync(next, cancellationToken).ConfigureAwait(false);

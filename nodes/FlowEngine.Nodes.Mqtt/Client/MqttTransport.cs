@@ -7,7 +7,8 @@ namespace FlowEngine.Nodes.Mqtt.Client;
 
 /// <summary>
 /// How MQTT client connections use TCP. Each packet leaves whole (no header/payload split), sockets ask for 1 MB
-/// buffers, and the bytes go through a <see cref="BatchingSocketStream"/>.
+/// buffers, are connected synchronously, and the bytes go through a <see cref="BatchingSocketStream"/> with its own
+/// receive thread.
 /// </summary>
 /// <remarks>
 /// MQTTnet's defaults cost a system call per packet and direction, or two, and its 8 KB socket buffers switch off
@@ -44,8 +45,20 @@ internal static class MqttTransport
             };
             try
             {
-                await socket.ConnectAsync(brokerEndPoint, cancellationToken).ConfigureAwait(false);
+                // Connected synchronously, on a pool thread: after any asynchronous operation .NET would drive the
+                // socket through its epoll thread for good, and the stream's receive thread is there to avoid that.
+                // Cancelling (MQTTnet's connect timeout) closes the socket, which ends the blocking connect.
+                using (cancellationToken.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket))
+                {
+                    await Task.Run(() => socket.Connect(brokerEndPoint), cancellationToken).ConfigureAwait(false);
+                }
+                cancellationToken.ThrowIfCancellationRequested();
                 return new BatchingSocketStream(socket);
+            }
+            catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+            {
+                socket.Dispose();
+                throw new OperationCanceledException("Connecting to the broker was cancelled.", ex, cancellationToken);
             }
             catch
             {

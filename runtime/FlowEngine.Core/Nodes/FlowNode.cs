@@ -84,6 +84,15 @@ public abstract class FlowNode
     }
 
     /// <summary>
+    /// Sends on output 0 from a protocol's receive loop. When the next node is idle it handles the message at once, on
+    /// this thread, and hands on to idle nodes after it the same way: a batch of received messages goes through the
+    /// flow before the loop reads again, as Node-RED's single thread runs it, with no thread-pool hop per message. A
+    /// busy node gets the message queued, as with <see cref="Send(JsObject)"/>. For input nodes whose receive loop
+    /// may be held up while the flow runs (the protocol's own housekeeping must not depend on it).
+    /// </summary>
+    public void SendFromReceiveLoop(JsObject message) => Runner.SendAsSource(0, message);
+
+    /// <summary>
     /// Node-RED's send(array): element i goes to output i; null sends nothing there; a nested list sends several
     /// messages in order. The first delivery of the call gets the original, the rest get clones.
     /// </summary>

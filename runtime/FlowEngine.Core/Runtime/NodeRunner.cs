@@ -297,6 +297,20 @@ public sealed class NodeRunner : IThreadPoolWorkItem
         for (var i = 1; i < targets.Length; i++) targets[i].Deliver(clones[i - 1], inlineAllowed);
     }
 
+    /// <summary>Sends as if this node's handler were running on this thread, so idle next nodes run inline (see <see cref="Deliver"/>).</summary>
+    internal void SendAsSource(int port, JsObject message)
+    {
+        t_runnersOnStack++;
+        try
+        {
+            Send(port, message);
+        }
+        finally
+        {
+            t_runnersOnStack--;
+        }
+    }
+
     internal void SendToPorts(IReadOnlyList<object?> perPort, bool inlineAllowed = true)
     {
         if (_closed && !IsConfig) return;

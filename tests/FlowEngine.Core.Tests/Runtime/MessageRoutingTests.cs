@@ -40,6 +40,30 @@ public sealed class MessageRoutingTests
     }
 
     [Fact]
+    public async Task Messages_sent_from_a_receive_loop_run_idle_nodes_on_that_loop_in_order()
+    {
+        // What mqtt in does: the flow runs on the protocol's receive thread, with no hop to the thread pool.
+        await using var flow = await Flows.StartAsync("""
+            [{"id":"t","type":"tab"},
+             {"id":"src","type":"test-pass","z":"t","x":0,"y":0,"wires":[["a"]]},
+             {"id":"a","type":"test-thread","z":"t","x":0,"y":0,"wires":[["h"]]},
+             {"id":"h","type":"helper","z":"t","x":0,"y":0,"wires":[]}]
+            """);
+        var source = flow.Runtime.FindRunner("src")!.Node;
+        var loopThread = 0;
+        var receiveLoop = new Thread(() =>
+        {
+            loopThread = Environment.CurrentManagedThreadId;
+            for (var i = 0; i < 1000; i++) source.SendFromReceiveLoop(new JsObject { ["seq"] = (double)i });
+        });
+        receiveLoop.Start();
+        receiveLoop.Join();
+        var received = await flow.NextAsync("h", 1000);
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => (object?)(double)i), received.Select(m => m["seq"]));
+        Assert.All(received, m => Assert.Equal((double)loopThread, m["thread"]));
+    }
+
+    [Fact]
     public async Task A_node_wired_back_to_itself_does_not_deadlock()
     {
         // The counter sends every message to itself and to a switch-like gate; the loop ends when the helper has 500.
