@@ -32,7 +32,7 @@ public sealed class BacklogTests(MosquittoFixture mosquitto)
         var payload = new byte[64];
         Random.Shared.NextBytes(payload);
 
-        await using var connection = await ConnectedAsync("backlog");
+        await using var connection = await Mqtt.ConnectionAsync(mosquitto.PlainPort, "backlog");
 
         using var busy = new ManualResetEventSlim(false);
         var received = 0;
@@ -68,25 +68,10 @@ public sealed class BacklogTests(MosquittoFixture mosquitto)
         var topic = Mqtt.Topic("dispose-busy");
         for (var round = 0; round < 10; round++)
         {
-            var connection = await ConnectedAsync("dispose");
+            var connection = await Mqtt.ConnectionAsync(mosquitto.PlainPort, "dispose");
             for (var i = 0; i < 20_000; i++) connection.Publish(new OutgoingMessage { Topic = topic, Payload = new byte[64] });
             await Task.Delay(round);
             await connection.DisposeAsync();
         }
-    }
-
-    private async Task<MqttConnection> ConnectedAsync(string name)
-    {
-        var connection = new MqttConnection(new MqttConnectionSettings
-        {
-            Host = "127.0.0.1",
-            Port = mosquitto.PlainPort,
-            ClientId = name + "-" + Guid.NewGuid().ToString("N")[..8],
-        }, TimeProvider.System);
-        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.StateChanged += (state, _) => { if (state == ConnectionState.Connected) connected.TrySetResult(); };
-        connection.Start();
-        await connected.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        return connection;
     }
 }

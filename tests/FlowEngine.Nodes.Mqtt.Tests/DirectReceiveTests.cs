@@ -17,7 +17,7 @@ public sealed class DirectReceiveTests(MosquittoFixture mosquitto)
         // PUBACK and PUBREC the receive loop now owes, delivery would stop at 20.
         const int perLevel = 200;
         var topic = Mqtt.Topic("acks");
-        await using var connection = await ConnectedAsync("acks");
+        await using var connection = await Mqtt.ConnectionAsync(mosquitto.PlainPort, "acks");
         var received = new ConcurrentBag<string>();
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Assert.Null(await connection.SubscribeAsync(topic + "/#", new SubscriptionOptions(2), "test", m =>
@@ -47,7 +47,7 @@ public sealed class DirectReceiveTests(MosquittoFixture mosquitto)
         // QoS 1/2 messages back behind its in-flight window while QoS 0 ones go on).
         const int count = 600;
         var topic = Mqtt.Topic("order");
-        await using var connection = await ConnectedAsync("order");
+        await using var connection = await Mqtt.ConnectionAsync(mosquitto.PlainPort, "order");
         var received = new ConcurrentQueue<int>();
         var all = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Assert.Null(await connection.SubscribeAsync(topic, new SubscriptionOptions(2), "test", m =>
@@ -77,7 +77,7 @@ public sealed class DirectReceiveTests(MosquittoFixture mosquitto)
         // send batch and sent when the read is used up.
         const int count = 5_000;
         var topic = Mqtt.Topic("echo");
-        await using var connection = await ConnectedAsync("echo");
+        await using var connection = await Mqtt.ConnectionAsync(mosquitto.PlainPort, "echo");
         var handled = 0;
         Assert.Null(await connection.SubscribeAsync(topic + "/in", new SubscriptionOptions(0), "test", m =>
         {
@@ -104,20 +104,5 @@ public sealed class DirectReceiveTests(MosquittoFixture mosquitto)
         {
         }
         Assert.True(echoed.Count == count, $"{echoed.Count} of {count} echoes arrived, {Volatile.Read(ref handled)} messages handled");
-    }
-
-    private async Task<MqttConnection> ConnectedAsync(string name)
-    {
-        var connection = new MqttConnection(new MqttConnectionSettings
-        {
-            Host = "127.0.0.1",
-            Port = mosquitto.PlainPort,
-            ClientId = name + "-" + Guid.NewGuid().ToString("N")[..8],
-        }, TimeProvider.System);
-        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        connection.StateChanged += (state, _) => { if (state == ConnectionState.Connected) connected.TrySetResult(); };
-        connection.Start();
-        await connected.Task.WaitAsync(TimeSpan.FromSeconds(30));
-        return connection;
     }
 }

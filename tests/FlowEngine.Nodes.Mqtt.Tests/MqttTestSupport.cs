@@ -4,6 +4,7 @@ using System.Text;
 using System.Threading.Channels;
 using FlowEngine.Core.Nodes;
 using FlowEngine.Core.Values;
+using FlowEngine.Nodes.Mqtt.Client;
 using FlowEngine.TestKit;
 using MQTTnet;
 using MQTTnet.Formatter;
@@ -53,6 +54,22 @@ internal static class Mqtt
         $$"""{"id":"{{id}}","type":"mqtt out","topic":"{{topic}}","qos":"{{qos}}","retain":"{{retain}}","broker":"{{broker}}"{{extra}}}""";
 
     public static string Helper(string id) => $$"""{"id":"{{id}}","type":"helper"}""";
+
+    /// <summary>A client connection of our own to the broker on <paramref name="port"/>, connected.</summary>
+    public static async Task<MqttConnection> ConnectionAsync(int port, string name)
+    {
+        var connection = new MqttConnection(new MqttConnectionSettings
+        {
+            Host = "127.0.0.1",
+            Port = port,
+            ClientId = name + "-" + Guid.NewGuid().ToString("N")[..8],
+        }, TimeProvider.System);
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        connection.StateChanged += (state, _) => { if (state == ConnectionState.Connected) connected.TrySetResult(); };
+        connection.Start();
+        await connected.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        return connection;
+    }
 
     public static string Topic(string name) => $"fe-test/{Guid.NewGuid():N}/{name}";
 
