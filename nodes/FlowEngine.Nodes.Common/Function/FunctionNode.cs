@@ -99,6 +99,9 @@ internal sealed class FunctionNode : FlowNode, IFunctionHost
     private readonly FunctionSandbox _sandbox;
     private readonly int _outputs;
     private readonly Dictionary<string, ICompiledExpression> _expressions = new(StringComparer.Ordinal);
+    /// <summary>Sends made while the script runs for an input, handed on once it has returned (see OnInputAsync).</summary>
+    private readonly List<(int Port, JsObject? Message, IReadOnlyList<object?>? PerPort)> _heldSends = [];
+    private bool _holdingSends;
 
     public FunctionNode(NodeSetup setup) : base(setup)
     {
@@ -128,7 +131,31 @@ internal sealed class FunctionNode : FlowNode, IFunctionHost
 
     protected override ValueTask OnInputAsync(NodeInput input)
     {
-        _sandbox.Invoke(input.Message, () => input.Defer().Done);
+        // What the script sends while it runs for this message (its return value, node.send) is held until the
+        // script engine has returned, then handed on as any node's sends are: an idle next node runs at once on this
+        // thread. From inside the engine's call stack they would have to go through the next node's queue (a chain of
+        // function nodes would otherwise nest script engines, each deep in the one before).
+        _holdingSends = true;
+        try
+        {
+            _sandbox.Invoke(input.Message, () => input.Defer().Done);
+        }
+        finally
+        {
+            _holdingSends = false;
+        }
+        try
+        {
+            foreach (var (port, message, perPort) in _heldSends)
+            {
+                if (perPort is null) Send(port, message);
+                else SendToPorts(perPort);
+            }
+        }
+        finally
+        {
+            _heldSends.Clear();
+        }
         return ValueTask.CompletedTask;
     }
 
@@ -150,9 +177,17 @@ internal sealed class FunctionNode : FlowNode, IFunctionHost
 
     // Queued, not handed on inline: node.send runs inside the script engine, possibly hundreds of calls deep, and an
     // inline next function node would stack its own engine on top (FunctionChainTests).
-    void IFunctionHost.Send(int port, JsObject message) => SendQueued(port, message);
+    void IFunctionHost.Send(int port, JsObject message)
+    {
+        if (_holdingSends) _heldSends.Add((port, message, null));
+        else SendQueued(port, message);
+    }
 
-    void IFunctionHost.Send(IReadOnlyList<object?> perPort) => SendToPortsQueued(perPort);
+    void IFunctionHost.Send(IReadOnlyList<object?> perPort)
+    {
+        if (_holdingSends) _heldSends.Add((0, null, perPort));
+        else SendToPortsQueued(perPort);
+    }
 
     void IFunctionHost.Log(LogLevel level, string text)
     {
