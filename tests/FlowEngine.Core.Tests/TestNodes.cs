@@ -24,7 +24,6 @@ internal static class TestNodes
         }, s => new UsesConfigNode(s));
         registry.Register(new NodeDeclaration("test-no-done") { ReportsCompletion = false }, s => new PassNode(s));
         registry.Register(new NodeDeclaration("test-pass"), s => new PassNode(s));
-        registry.Register(new NodeDeclaration("test-thread"), s => new ThreadRecorderNode(s));
         registry.Register(new NodeDeclaration("test-env"), s => new EnvNode(s));
     }
 
@@ -109,17 +108,6 @@ internal static class TestNodes
     {
         protected override ValueTask OnInputAsync(NodeInput input)
         {
-            Send(input.Message);
-            return ValueTask.CompletedTask;
-        }
-    }
-
-    /// <summary>Sets msg.thread to the managed id of the thread that handled the message.</summary>
-    private sealed class ThreadRecorderNode(NodeSetup setup) : FlowNode(setup)
-    {
-        protected override ValueTask OnInputAsync(NodeInput input)
-        {
-            input.Message["thread"] = (double)Environment.CurrentManagedThreadId;
             Send(input.Message);
             return ValueTask.CompletedTask;
         }

@@ -63,6 +63,7 @@ public sealed class TestFlow : IAsyncDisposable
         var registry = new NodeRegistry();
         CommonNodes.Register(registry);
         registry.Register(HelperNode.Declaration, s => new HelperNode(s));
+        registry.Register(ThreadRecorderNode.Declaration, s => new ThreadRecorderNode(s));
         register?.Invoke(registry);
         return registry;
     }
@@ -212,6 +213,19 @@ public sealed class TestFlow : IAsyncDisposable
         protected override ValueTask OnInputAsync(NodeInput input)
         {
             (Services.HostServices.GetService(typeof(TestFlow)) as TestFlow)?.Record(Id, input.Message);
+            Send(input.Message);
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>Test node "thread-recorder": sets msg.thread to the managed id of the thread that handled it, and sends.</summary>
+    private sealed class ThreadRecorderNode(NodeSetup setup) : FlowNode(setup)
+    {
+        public static readonly NodeDeclaration Declaration = new("thread-recorder") { Category = "hidden", Inputs = 1, Outputs = 1, Help = "Test node: records the handling thread in msg.thread." };
+
+        protected override ValueTask OnInputAsync(NodeInput input)
+        {
+            input.Message["thread"] = (double)Environment.CurrentManagedThreadId;
             Send(input.Message);
             return ValueTask.CompletedTask;
         }

@@ -46,7 +46,7 @@ public sealed class MessageRoutingTests
         await using var flow = await Flows.StartAsync("""
             [{"id":"t","type":"tab"},
              {"id":"src","type":"test-pass","z":"t","x":0,"y":0,"wires":[["a"]]},
-             {"id":"a","type":"test-thread","z":"t","x":0,"y":0,"wires":[["h"]]},
+             {"id":"a","type":"thread-recorder","z":"t","x":0,"y":0,"wires":[["h"]]},
              {"id":"h","type":"helper","z":"t","x":0,"y":0,"wires":[]}]
             """);
         var source = flow.Runtime.FindRunner("src")!.Node;

@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Text;
-using FlowEngine.Core.Nodes;
 using FlowEngine.Core.Values;
-using FlowEngine.TestKit;
 using static FlowEngine.Nodes.Common.Tests.Function.FunctionFlows;
 
 namespace FlowEngine.Nodes.Common.Tests.Function;
@@ -45,10 +43,9 @@ public sealed class FunctionChainTests
     {
         // Function nodes used to hand every send to the next node's queue (a thread-pool hop per function); what the
         // script sends is now held until the engine returns and then handed on like any node's send.
-        await using var flow = await TestFlow.StartAsync(OneFunction("msg.n = (msg.n || 0) + 1; return msg;", wires: """[["g"]]""",
+        await using var flow = await StartAsync(OneFunction("msg.n = (msg.n || 0) + 1; return msg;", wires: """[["g"]]""",
             more: Node("g", "node.send(msg); return null;", """[["rec"]]""") +
-                """,{"id":"src","type":"junction","z":"t1","x":1,"y":1,"wires":[["f"]]},{"id":"rec","type":"thread-recorder","z":"t1","x":1,"y":1,"wires":[["h"]]}"""),
-            new TestFlowOptions { Register = r => r.Register(new NodeDeclaration("thread-recorder"), s => new ThreadRecorderNode(s)) });
+                """,{"id":"src","type":"junction","z":"t1","x":1,"y":1,"wires":[["f"]]},{"id":"rec","type":"thread-recorder","z":"t1","x":1,"y":1,"wires":[["h"]]}"""));
         var source = flow.Runtime.FindRunner("src")!.Node;
         var loopThread = 0;
         var receiveLoop = new Thread(() =>
@@ -61,15 +58,5 @@ public sealed class FunctionChainTests
         var received = await flow.NextAsync("h", 100);
         Assert.Equal(Enumerable.Range(0, 100).Select(i => (object?)(double)i), received.Select(m => m["payload"]));
         Assert.All(received, m => Assert.Equal((double)loopThread, m["thread"]));
-    }
-
-    private sealed class ThreadRecorderNode(NodeSetup setup) : FlowNode(setup)
-    {
-        protected override ValueTask OnInputAsync(NodeInput input)
-        {
-            input.Message["thread"] = (double)Environment.CurrentManagedThreadId;
-            Send(input.Message);
-            return ValueTask.CompletedTask;
-        }
     }
 }
