@@ -109,6 +109,24 @@ public sealed class TestFlow : IAsyncDisposable
         if (!Runtime.Deliver(nodeId, message)) throw new InvalidOperationException($"No running node {nodeId}");
     }
 
+    /// <summary>
+    /// Sends messages out of node <paramref name="nodeId"/> as a protocol's receive loop does
+    /// (<see cref="FlowNode.SendFromReceiveLoop"/>), from a thread of its own; returns that thread's managed id.
+    /// </summary>
+    public int SendFromReceiveLoop(string nodeId, IEnumerable<JsObject> messages)
+    {
+        var source = Runtime.FindRunner(nodeId)?.Node ?? throw new InvalidOperationException($"No running node {nodeId}");
+        var loopThread = 0;
+        var receiveLoop = new Thread(() =>
+        {
+            loopThread = Environment.CurrentManagedThreadId;
+            foreach (var message in messages) source.SendFromReceiveLoop(message);
+        });
+        receiveLoop.Start();
+        receiveLoop.Join();
+        return loopThread;
+    }
+
     internal void Record(string helperId, JsObject message)
     {
         _received.GetOrAdd(helperId, _ => new()).Enqueue(message);

@@ -49,15 +49,7 @@ public sealed class MessageRoutingTests
              {"id":"a","type":"thread-recorder","z":"t","x":0,"y":0,"wires":[["h"]]},
              {"id":"h","type":"helper","z":"t","x":0,"y":0,"wires":[]}]
             """);
-        var source = flow.Runtime.FindRunner("src")!.Node;
-        var loopThread = 0;
-        var receiveLoop = new Thread(() =>
-        {
-            loopThread = Environment.CurrentManagedThreadId;
-            for (var i = 0; i < 1000; i++) source.SendFromReceiveLoop(new JsObject { ["seq"] = (double)i });
-        });
-        receiveLoop.Start();
-        receiveLoop.Join();
+        var loopThread = flow.SendFromReceiveLoop("src", Enumerable.Range(0, 1000).Select(i => new JsObject { ["seq"] = (double)i }));
         var received = await flow.NextAsync("h", 1000);
         Assert.Equal(Enumerable.Range(0, 1000).Select(i => (object?)(double)i), received.Select(m => m["seq"]));
         Assert.All(received, m => Assert.Equal((double)loopThread, m["thread"]));

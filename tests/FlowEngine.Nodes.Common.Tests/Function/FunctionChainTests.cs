@@ -46,15 +46,7 @@ public sealed class FunctionChainTests
         await using var flow = await StartAsync(OneFunction("msg.n = (msg.n || 0) + 1; return msg;", wires: """[["g"]]""",
             more: Node("g", "node.send(msg); return null;", """[["rec"]]""") +
                 """,{"id":"src","type":"junction","z":"t1","x":1,"y":1,"wires":[["f"]]},{"id":"rec","type":"thread-recorder","z":"t1","x":1,"y":1,"wires":[["h"]]}"""));
-        var source = flow.Runtime.FindRunner("src")!.Node;
-        var loopThread = 0;
-        var receiveLoop = new Thread(() =>
-        {
-            loopThread = Environment.CurrentManagedThreadId;
-            for (var i = 0; i < 100; i++) source.SendFromReceiveLoop(new JsObject { ["payload"] = (double)i });
-        });
-        receiveLoop.Start();
-        receiveLoop.Join();
+        var loopThread = flow.SendFromReceiveLoop("src", Enumerable.Range(0, 100).Select(i => new JsObject { ["payload"] = (double)i }));
         var received = await flow.NextAsync("h", 100);
         Assert.Equal(Enumerable.Range(0, 100).Select(i => (object?)(double)i), received.Select(m => m["payload"]));
         Assert.All(received, m => Assert.Equal((double)loopThread, m["thread"]));
