@@ -2,11 +2,10 @@
 // (InfluxDB 1.x) started here on free loopback ports. Usage: dotnet run -c Release [-- points=200000 batch=5000 spool=1000000]
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using FlowEngine.Nodes.Influx.Protocol;
 using FlowEngine.Nodes.Influx.Spool;
+using FlowEngine.TestKit.Peers;
 
 var argsMap = args.Select(a => a.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => int.Parse(p[1], CultureInfo.InvariantCulture));
 var points = argsMap.GetValueOrDefault("points", 200_000);
@@ -14,13 +13,12 @@ var batch = argsMap.GetValueOrDefault("batch", 5000);
 var spoolPoints = argsMap.GetValueOrDefault("spool", 1_000_000);
 
 var work = Directory.CreateTempSubdirectory("influx-bench-").FullName;
-var httpPort = FreePort();
-var influxd = await StartInfluxAsync(work, httpPort, FreePort());
+await using var influxd = await InfluxPeer.StartAsync();
 try
 {
     using var http = new HttpClient();
-    await http.PostAsync($"http://127.0.0.1:{httpPort}/query", new FormUrlEncodedContent(new Dictionary<string, string> { ["q"] = "CREATE DATABASE bench" }));
-    using var client = new InfluxClient(new InfluxClientOptions { BaseUri = new Uri($"http://127.0.0.1:{httpPort}/"), Timeout = TimeSpan.FromSeconds(30) });
+    await influxd.CreateDatabaseAsync("bench");
+    using var client = new InfluxClient(new InfluxClientOptions { BaseUri = new Uri(influxd.Url + "/"), Timeout = TimeSpan.FromSeconds(30) });
     var target = new InfluxWriteTarget("bench", null, null, null);
 
     // 1. Throughput: format points, hand batches to the spooling writer (LiteDB write-ahead + HTTP), until all are confirmed.
@@ -54,14 +52,14 @@ try
         await done.Task.WaitAsync(TimeSpan.FromMinutes(5));
         stopwatch.Stop();
         await writer.DisposeAsync();
-        using var countResponse = await http.GetAsync($"http://127.0.0.1:{httpPort}/query?db=bench&q=" + Uri.EscapeDataString($"SELECT count(v) FROM {measurement}"));
+        using var countResponse = await http.GetAsync($"{influxd.Url}/query?db=bench&q=" + Uri.EscapeDataString($"SELECT count(v) FROM {measurement}"));
         var stored = await countResponse.Content.ReadAsStringAsync();
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"throughput round {round}: {points} points, batch {batch}: {points / stopwatch.Elapsed.TotalSeconds:N0} points/s confirmed by influxd ({stopwatch.Elapsed.TotalSeconds:0.00} s; handed over in {handedOver.TotalSeconds:0.00} s); server count: {stored}"));
     }
 
     // 2. Memory while spooling: influxd stopped, push spoolPoints points through the writer, measure heap and RSS.
-    await StopAsync(influxd);
+    await influxd.StopAsync();
     GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
     var heapBefore = GC.GetTotalMemory(true);
     var rssBefore = Process.GetCurrentProcess().WorkingSet64;
@@ -104,74 +102,17 @@ try
         $"memory while spooling: managed heap before {heapBefore / 1048576.0:0.0} MiB, peak {peakHeap / 1048576.0:0.0} MiB, after GC with {spoolPoints} spooled {heapSpooled / 1048576.0:0.0} MiB; RSS before {rssBefore / 1048576.0:0} MiB, peak {peakRss / 1048576.0:0} MiB"));
 
     // 3. Drain: influxd back, the backlog is written oldest first.
-    influxd = await StartInfluxAsync(work, httpPort, FreePort(), wipe: false);
+    await influxd.RestartAsync();
     var drainWatch = Stopwatch.StartNew();
     while (outageSpool.Points > 0 && drainWatch.Elapsed < TimeSpan.FromMinutes(5)) await Task.Delay(50);
     drainWatch.Stop();
     await outageWriter.DisposeAsync();
-    using var drained = await http.GetAsync($"http://127.0.0.1:{httpPort}/query?db=bench&q=" + Uri.EscapeDataString("SELECT count(v) FROM outage"));
+    using var drained = await http.GetAsync($"{influxd.Url}/query?db=bench&q=" + Uri.EscapeDataString("SELECT count(v) FROM outage"));
     var drainedCount = await drained.Content.ReadAsStringAsync();
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"drain after restart: {spoolPoints} points in {drainWatch.Elapsed.TotalSeconds:0.00} s ({spoolPoints / drainWatch.Elapsed.TotalSeconds:N0} points/s); server count: {drainedCount}"));
 }
 finally
 {
-    await StopAsync(influxd);
     try { Directory.Delete(work, true); } catch (IOException) { }
-}
-
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
-}
-
-static async Task<Process> StartInfluxAsync(string work, int httpPort, int rpcPort, bool wipe = true)
-{
-    var state = Path.Combine(work, "state");
-    if (wipe && Directory.Exists(state)) Directory.Delete(state, true);
-    var config = Path.Combine(work, "influxdb.conf");
-    File.WriteAllText(config, string.Create(CultureInfo.InvariantCulture, $"""
-        reporting-enabled = false
-        bind-address = "127.0.0.1:{rpcPort}"
-        [meta]
-          dir = "{state}/meta"
-        [data]
-          dir = "{state}/data"
-          wal-dir = "{state}/wal"
-          query-log-enabled = false
-        [monitor]
-          store-enabled = false
-        [http]
-          bind-address = "127.0.0.1:{httpPort}"
-          log-enabled = false
-        [logging]
-          level = "warn"
-        """));
-    var process = Process.Start(new ProcessStartInfo("influxd", ["run", "-config", config]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-    process.OutputDataReceived += (_, _) => { };
-    process.ErrorDataReceived += (_, _) => { };
-    process.BeginOutputReadLine();
-    process.BeginErrorReadLine();
-    using var http = new HttpClient();
-    for (var i = 0; i < 400; i++)
-    {
-        try
-        {
-            using var ping = await http.GetAsync($"http://127.0.0.1:{httpPort}/ping");
-            if (ping.StatusCode == HttpStatusCode.NoContent) return process;
-        }
-        catch (HttpRequestException)
-        {
-        }
-        await Task.Delay(50);
-    }
-    throw new InvalidOperationException("influxd did not start");
-}
-
-static async Task StopAsync(Process process)
-{
-    if (!process.HasExited) process.Kill(entireProcessTree: true);
-    await process.WaitForExitAsync();
 }
