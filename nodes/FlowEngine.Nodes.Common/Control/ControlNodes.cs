@@ -1,4 +1,3 @@
-using System.Globalization;
 using FlowEngine.Core.Nodes;
 using FlowEngine.Core.Values;
 using FlowEngine.Nodes.Common.Control;
@@ -36,41 +35,6 @@ namespace FlowEngine.Nodes.Common.Control
         {
             if (double.IsNaN(milliseconds) || milliseconds <= 0) return TimeSpan.Zero;
             return milliseconds >= MaxTimerWait.TotalMilliseconds ? MaxTimerWait : TimeSpan.FromMilliseconds(milliseconds);
-        }
-
-        /// <summary>
-        /// JavaScript's parseFloat(String(value)): the longest numeric prefix ("250ms" gives 250), NaN when none.
-        /// Node-RED reads msg.delay and msg.rate this way.
-        /// </summary>
-        public static double ParseFloat(object? value)
-        {
-            if (value is double d) return d;
-            if (value is null or bool or JsObject) return double.NaN;
-            var text = JsValue.ToJsString(value).TrimStart();
-            var end = 0;
-            if (end < text.Length && text[end] is '+' or '-') end++;
-            if (string.CompareOrdinal(text, end, "Infinity", 0, 8) == 0)
-            {
-                return text[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
-            }
-            var digitsStart = end;
-            while (end < text.Length && char.IsAsciiDigit(text[end])) end++;
-            if (end < text.Length && text[end] == '.')
-            {
-                end++;
-                while (end < text.Length && char.IsAsciiDigit(text[end])) end++;
-            }
-            var mantissa = text[digitsStart..end];
-            if (mantissa.Length == 0 || mantissa == ".") return double.NaN;
-            if (end < text.Length && text[end] is 'e' or 'E')
-            {
-                var exponentEnd = end + 1;
-                if (exponentEnd < text.Length && text[exponentEnd] is '+' or '-') exponentEnd++;
-                var exponentDigits = exponentEnd;
-                while (exponentEnd < text.Length && char.IsAsciiDigit(text[exponentEnd])) exponentEnd++;
-                if (exponentEnd > exponentDigits) end = exponentEnd;
-            }
-            return double.Parse(text.AsSpan(0, end), NumberStyles.Float, CultureInfo.InvariantCulture);
         }
 
         /// <summary>JavaScript's === for the primitive values a topic can hold; objects only equal themselves.</summary>

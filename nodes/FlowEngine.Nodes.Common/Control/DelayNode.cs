@@ -2,6 +2,7 @@ using System.Globalization;
 using FlowEngine.Core.Nodes;
 using FlowEngine.Core.Runtime;
 using FlowEngine.Core.Values;
+using FlowEngine.Nodes.Common.Transform;
 
 namespace FlowEngine.Nodes.Common.Control;
 
@@ -272,7 +273,7 @@ internal sealed class DelayNode : FlowNode
     private double DelayFromMessage(JsObject msg)
     {
         var delay = _timeoutMs;
-        if (msg.TryGetValue("delay", out var value) && ControlValues.ParseFloat(value) is var parsed && !double.IsNaN(parsed)) delay = parsed;
+        if (msg.TryGetValue("delay", out var value) && JsSemantics.ParseFloat(value) is var parsed && !double.IsNaN(parsed)) delay = parsed;
         return Math.Max(delay, 0);
     }
 
@@ -548,7 +549,7 @@ internal sealed class DelayNode : FlowNode
     {
         rate = double.NaN;
         if (!_allowRate || !msg.TryGetValue("rate", out var value)) return false;
-        rate = ControlValues.ParseFloat(value);
+        rate = JsSemantics.ParseFloat(value);
         return !double.IsNaN(rate);
     }
 

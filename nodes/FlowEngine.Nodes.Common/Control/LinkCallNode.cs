@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using FlowEngine.Core.Nodes;
 using FlowEngine.Core.Runtime;
 using FlowEngine.Core.Values;
+using FlowEngine.Nodes.Common.Transform;
 
 namespace FlowEngine.Nodes.Common.Control;
 
@@ -76,7 +77,7 @@ internal sealed class LinkCallNode : FlowNode
         _staticTarget = Config.Get("links") as string ?? Config.GetStringList("links").FirstOrDefault();
         if (!_dynamic && string.IsNullOrEmpty(_staticTarget)) throw Config.Invalid("links", "link undefined: choose the link in node to call");
         // Node-RED: parseFloat(timeout || "30") seconds, 30 when that is not a number.
-        var timeout = ControlValues.ParseFloat(ControlValues.IsFalsy(Config.Get("timeout")) ? "30" : Config.Get("timeout"));
+        var timeout = JsSemantics.ParseFloat(ControlValues.IsFalsy(Config.Get("timeout")) ? "30" : Config.Get("timeout"));
         _timeout = ControlValues.Wait((double.IsNaN(timeout) ? 30 : timeout) * 1000);
     }
 

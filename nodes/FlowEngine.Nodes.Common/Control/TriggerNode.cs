@@ -4,6 +4,7 @@ using FlowEngine.Core.Nodes;
 using FlowEngine.Core.Runtime;
 using FlowEngine.Core.TypedInputs;
 using FlowEngine.Core.Values;
+using FlowEngine.Nodes.Common.Transform;
 
 namespace FlowEngine.Nodes.Common.Control;
 
@@ -114,7 +115,7 @@ internal sealed class TriggerNode : FlowNode
         _first = PrepareOperand("op1", "1", first: true);
         _second = PrepareOperand("op2", "0", first: false);
 
-        var duration = ControlValues.ParseFloat(Config.Get("duration"));
+        var duration = JsSemantics.ParseFloat(Config.Get("duration"));
         if (double.IsNaN(duration)) duration = 250;
         _extend = Config.GetBool("extend", false);
         if (duration < 0)
@@ -197,7 +198,7 @@ internal sealed class TriggerNode : FlowNode
         var topic = AllTopics;
         if (_byTopic && _topicPath.GetValue(msg) is { } topicValue && JsValue.IsTruthy(topicValue)) topic = JsValue.ToJsString(topicValue);
         var delay = _durationMs;
-        if (_overrideDelay && msg.TryGetValue("delay", out var delayValue) && ControlValues.ParseFloat(delayValue) is var parsed && !double.IsNaN(parsed))
+        if (_overrideDelay && msg.TryGetValue("delay", out var delayValue) && JsSemantics.ParseFloat(delayValue) is var parsed && !double.IsNaN(parsed))
         {
             delay = parsed;
         }

@@ -19,7 +19,7 @@ internal sealed class JsUndefined
 }
 
 /// <summary>The bits of JavaScript semantics the transform nodes need beyond <see cref="JsValue"/>.</summary>
-internal static partial class JsSemantics
+internal static class JsSemantics
 {
     public static bool IsUndefined(object? value) => ReferenceEquals(value, JsUndefined.Value);
 
@@ -79,19 +79,42 @@ internal static partial class JsSemantics
 
     public static bool IsTruthy(object? value) => !IsUndefined(value) && JsValue.IsTruthy(value);
 
-    /// <summary>JavaScript's parseFloat: the longest numeric prefix of String(value), or NaN.</summary>
+    /// <summary>
+    /// JavaScript's parseFloat(String(value)): the longest numeric prefix ("250ms" gives 250), NaN when none. Node-RED
+    /// reads msg.delay, msg.rate and the filter node's values this way.
+    /// </summary>
     public static double ParseFloat(object? value)
     {
+        // String(n) round-trips every number except -0, which prints as "0". The filter node calls this per message:
+        // no string for a value that is a number already.
+        if (value is double d) return d == 0 ? 0 : d;
+        if (value is null or bool or JsObject || IsUndefined(value)) return double.NaN;
         var text = ToJsString(value).TrimStart();
-        var m = FloatPrefix().Match(text);
-        if (!m.Success) return double.NaN;
-        var s = m.Value;
-        if (s.EndsWith("Infinity", StringComparison.Ordinal)) return s[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
-        return double.Parse(s, NumberStyles.Float, CultureInfo.InvariantCulture);
+        var end = 0;
+        if (end < text.Length && text[end] is '+' or '-') end++;
+        if (string.CompareOrdinal(text, end, "Infinity", 0, 8) == 0)
+        {
+            return text[0] == '-' ? double.NegativeInfinity : double.PositiveInfinity;
+        }
+        var digitsStart = end;
+        while (end < text.Length && char.IsAsciiDigit(text[end])) end++;
+        if (end < text.Length && text[end] == '.')
+        {
+            end++;
+            while (end < text.Length && char.IsAsciiDigit(text[end])) end++;
+        }
+        var mantissa = text.AsSpan(digitsStart, end - digitsStart);
+        if (mantissa.Length == 0 || mantissa is ".") return double.NaN;
+        if (end < text.Length && text[end] is 'e' or 'E')
+        {
+            var exponentEnd = end + 1;
+            if (exponentEnd < text.Length && text[exponentEnd] is '+' or '-') exponentEnd++;
+            var exponentDigits = exponentEnd;
+            while (exponentEnd < text.Length && char.IsAsciiDigit(text[exponentEnd])) exponentEnd++;
+            if (exponentEnd > exponentDigits) end = exponentEnd;
+        }
+        return double.Parse(text.AsSpan(0, end), NumberStyles.Float, CultureInfo.InvariantCulture);
     }
-
-    [GeneratedRegex(@"^[+-]?(?:Infinity|(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)")]
-    private static partial Regex FloatPrefix();
 
     /// <summary>
     /// Builds a regular expression from JavaScript source text. ECMAScript mode keeps \d, \w and \s to their
