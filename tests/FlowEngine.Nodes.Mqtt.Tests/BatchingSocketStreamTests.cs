@@ -6,14 +6,14 @@ namespace FlowEngine.Nodes.Mqtt.Tests;
 
 public sealed class BatchingSocketStreamTests
 {
-    private static async Task<(BatchingSocketStream Stream, Socket Peer)> ConnectedPairAsync()
+    private static async Task<(BatchingSocketStream Stream, Socket Peer)> ConnectedPairAsync(TimeSpan receivePause = default)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var client = new Socket(SocketType.Stream, ProtocolType.Tcp);
         var accept = listener.AcceptSocketAsync();
         await client.ConnectAsync(listener.LocalEndpoint);
-        return (new BatchingSocketStream(client), await accept);
+        return (new BatchingSocketStream(client, receivePause), await accept);
     }
 
     private static async Task<byte[]> ReceiveExactlyAsync(Socket socket, int count)
@@ -170,5 +170,68 @@ public sealed class BatchingSocketStreamTests
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         var n = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
         return buffer[..n];
+    }
+    /// <summary>Sends <paramref name="segments"/> segments of 64 bytes, each on its own, one about every 30 µs.</summary>
+    private static byte[] SendDenseStream(Socket peer, int segments)
+    {
+        peer.NoDelay = true;
+        var all = new byte[segments * 64];
+        for (var i = 0; i < all.Length; i++) all[i] = (byte)(i * 7);
+        for (var i = 0; i < segments; i++)
+        {
+            peer.Send(all, i * 64, 64, SocketFlags.None);
+            var next = System.Diagnostics.Stopwatch.GetTimestamp() + System.Diagnostics.Stopwatch.Frequency / 33_000;
+            while (System.Diagnostics.Stopwatch.GetTimestamp() < next) Thread.SpinWait(10);
+        }
+        return all;
+    }
+
+    private static async Task<byte[]> ReadAsync(Stream stream, int count)
+    {
+        var buffer = new byte[count];
+        var read = 0;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (read < count)
+        {
+            var n = await stream.ReadAsync(buffer.AsMemory(read), timeout.Token);
+            if (n == 0) throw new IOException($"closed after {read} of {count} bytes");
+            read += n;
+        }
+        return buffer;
+    }
+
+    [Fact]
+    public async Task A_dense_stream_of_small_segments_is_read_many_segments_at_a_time_and_whole()
+    {
+        var (stream, peer) = await ConnectedPairAsync(TimeSpan.FromMilliseconds(2));
+        await using var _ = stream;
+        using var __ = peer;
+        const int segments = 4000;
+        var reading = ReadAsync(stream, segments * 64);
+        var sent = await Task.Run(() => SendDenseStream(peer, segments));
+        Assert.Equal(sent, await reading);
+        // Read as each segment arrives, it takes about one receive per segment or two; pausing 2 ms in a stream that
+        // brings a segment every 30 µs gathers dozens per receive.
+        Assert.True(stream.ReceiveCalls < segments / 4, $"{stream.ReceiveCalls} receives for {segments} segments");
+    }
+
+    [Fact]
+    public async Task After_a_dense_stream_stops_a_lone_segment_is_read_at_once()
+    {
+        var (stream, peer) = await ConnectedPairAsync(TimeSpan.FromMilliseconds(10));
+        await using var _ = stream;
+        using var __ = peer;
+        const int segments = 2000;
+        var reading = ReadAsync(stream, segments * 64);
+        await Task.Run(() => SendDenseStream(peer, segments));
+        await reading;
+        await Task.Delay(100);
+        var lone = ReadAsync(stream, 3);
+        var sentAt = System.Diagnostics.Stopwatch.GetTimestamp();
+        peer.Send(new byte[] { 1, 2, 3 });
+        Assert.Equal(new byte[] { 1, 2, 3 }, await lone);
+        // One pause at most (10 ms here), not one per segment that never comes; generous for a loaded machine.
+        var waited = System.Diagnostics.Stopwatch.GetElapsedTime(sentAt);
+        Assert.True(waited < TimeSpan.FromSeconds(2), $"{waited.TotalMilliseconds:F0} ms");
     }
 }

@@ -67,6 +67,20 @@ public sealed class ConnectionTests(MosquittoFixture mosquitto)
         Assert.Equal(("yellow", "ring"), (connecting.Fill, connecting.Shape));
     }
 
+    [Theory]
+    [InlineData(null, 0.5)]
+    [InlineData(2.0, 2.0)]
+    [InlineData(0.0, 0.0)]
+    [InlineData(-1.0, 0.0)]
+    [InlineData(60.0, 10.0)]
+    public async Task The_mqttReceivePause_setting_sets_the_pause_before_reads_of_a_dense_stream(double? setting, double expectedMs)
+    {
+        var settings = setting is { } ms ? new JsObject { ["mqttReceivePause"] = ms } : null;
+        await using var flow = await Mqtt.StartAsync(Mqtt.Flow(Mqtt.Broker(mosquitto.PlainPort), Mqtt.In("in", Mqtt.Topic("pause"), "utf8")), settings);
+        var broker = (MqttBrokerNode)flow.Runtime.Services.Nodes.Find("b1")!;
+        Assert.Equal(TimeSpan.FromMilliseconds(expectedMs), broker.Connection.Settings.ReceivePause);
+    }
+
     [Fact]
     public async Task Nodes_sharing_a_broker_use_one_connection_which_survives_a_nodes_deploy()
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Threading.Tasks.Sources;
 
@@ -7,7 +8,9 @@ namespace FlowEngine.Nodes.Mqtt.Client;
 /// The byte stream under an MQTT connection, made for many small packets. Reads come out of a 64 KB buffer that the
 /// connection's own receive thread fills with one blocking receive, and the reader's continuation runs on that thread:
 /// MQTTnet parses the packets, <see cref="DirectReceiveAdapter"/> runs them through the flows, and the publishes they
-/// cause are sent when the buffer is used up (<see cref="SendBatch"/>). Writes from elsewhere are gathered while a send
+/// cause are sent when the buffer is used up (<see cref="SendBatch"/>). While data streams in densely, the thread
+/// pauses a fraction of a millisecond before each receive to take many packets at once (<see cref="ReceivePacing"/>).
+/// Writes from elsewhere are gathered while a send
 /// is on its way, so a burst of publishes leaves in a few sends instead of one system call per packet; a lone packet
 /// is sent at once (one thread-pool hop, no timer).
 /// </summary>
@@ -32,6 +35,7 @@ internal sealed class BatchingSocketStream : Stream, IValueTaskSource<int>
 
     private readonly Socket _socket;
     private readonly byte[] _readBuffer = new byte[ReadBufferSize];
+    private readonly ReceivePacing _pacing;
     private int _readStart;
     private int _readEnd;
     private bool _endOfStream;
@@ -53,16 +57,21 @@ internal sealed class BatchingSocketStream : Stream, IValueTaskSource<int>
     private TaskCompletionSource? _roomForWriters;
     private TaskCompletionSource? _allSent;
     private long _sendCalls;
+    private long _receiveCalls;
 
-    public BatchingSocketStream(Socket socket)
+    public BatchingSocketStream(Socket socket, TimeSpan receivePause = default)
     {
         _socket = socket;
+        _pacing = new ReceivePacing(receivePause);
         // The reader's continuation runs on the receive thread: that is the point (see the remarks).
         _pendingRead.RunContinuationsAsynchronously = false;
     }
 
     /// <summary>How many sends the writes so far took (tests and benchmarks compare it with the packets written).</summary>
     public long SendCalls => Interlocked.Read(ref _sendCalls);
+
+    /// <summary>How many receives the reads so far took (tests compare it with the segments the peer sent).</summary>
+    public long ReceiveCalls => Interlocked.Read(ref _receiveCalls);
 
     public override bool CanRead => true;
     public override bool CanWrite => true;
@@ -101,6 +110,7 @@ internal sealed class BatchingSocketStream : Stream, IValueTaskSource<int>
 
     private void ReceiveLoop()
     {
+        var pause = 0;
         while (true)
         {
             try
@@ -114,7 +124,11 @@ internal sealed class BatchingSocketStream : Stream, IValueTaskSource<int>
             int received;
             try
             {
+                if (pause > 0) ReceivePacing.Pause(pause);
+                var waitStart = Stopwatch.GetTimestamp();
+                Interlocked.Increment(ref _receiveCalls);
                 received = _socket.Receive(_readBuffer, SocketFlags.None);
+                pause = _pacing.AfterReceive(Stopwatch.GetTimestamp() - waitStart, received == _readBuffer.Length);
                 if (_closing.IsCancellationRequested) throw new ObjectDisposedException(nameof(BatchingSocketStream));
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)

@@ -536,7 +536,7 @@ internal sealed class MqttConnection : IAsyncDisposable
             }
             b.WithTlsOptions(tlsOptions);
         }
-        return b.Build().WithBatchingTransport();
+        return b.Build().WithBatchingTransport(s.ReceivePause);
     }
 
     private static string TlsFailureText(MqttClientCertificateValidationEventArgs args)

@@ -34,6 +34,11 @@ internal sealed record MqttConnectionSettings
     public TimeSpan ReconnectMin { get; init; } = TimeSpan.FromSeconds(1);
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
     public int OfflineBufferSize { get; init; } = 1000;
+    /// <summary>
+    /// How long the receive thread waits before its next read while messages stream in densely (the mqttReceivePause
+    /// setting); zero reads at once, always. See <see cref="ReceivePacing"/>.
+    /// </summary>
+    public TimeSpan ReceivePause { get; init; } = ReceivePacing.DefaultPause;
     /// <summary>mqtt-spool.db path, or null to keep QoS 1/2 messages in memory too.</summary>
     public string? SpoolPath { get; init; }
     /// <summary>Key of this connection's spool collection (the broker config node id).</summary>

@@ -20,21 +20,19 @@ internal static class MqttTransport
     /// <summary>Asked of the kernel; Linux caps it at net.core.rmem_max / wmem_max (usually 208 KB, doubled for bookkeeping).</summary>
     public const int SocketBufferSize = 1024 * 1024;
 
-    public static MqttClientOptions WithBatchingTransport(this MqttClientOptions options)
+    public static MqttClientOptions WithBatchingTransport(this MqttClientOptions options, TimeSpan receivePause)
     {
         options.AllowPacketFragmentation = false;
         if (options.ChannelOptions is MqttClientTcpOptions tcp)
         {
             tcp.BufferSize = SocketBufferSize;
-            tcp.StreamProvider = StreamProvider.Instance;
+            tcp.StreamProvider = new StreamProvider(receivePause);
         }
         return options;
     }
 
-    private sealed class StreamProvider : IMqttClientStreamProvider
+    private sealed class StreamProvider(TimeSpan receivePause) : IMqttClientStreamProvider
     {
-        public static readonly StreamProvider Instance = new();
-
         public async Task<Stream> ConnectAsync(EndPoint brokerEndPoint, CancellationToken cancellationToken)
         {
             var socket = new Socket(SocketType.Stream, ProtocolType.Tcp)
@@ -53,7 +51,7 @@ internal static class MqttTransport
                     await Task.Run(() => socket.Connect(brokerEndPoint), cancellationToken).ConfigureAwait(false);
                 }
                 cancellationToken.ThrowIfCancellationRequested();
-                return new BatchingSocketStream(socket);
+                return new BatchingSocketStream(socket, receivePause);
             }
             catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
             {

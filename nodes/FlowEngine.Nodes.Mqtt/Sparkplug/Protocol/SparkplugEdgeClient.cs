@@ -237,7 +237,8 @@ internal sealed class SparkplugEdgeClient : IAsyncDisposable
         else b.WithKeepAlivePeriod(TimeSpan.FromSeconds(s.KeepAliveSeconds));
         if (!string.IsNullOrEmpty(s.Username)) b.WithCredentials(s.Username, s.Password ?? "");
         if (s.UseTls && s.Tls is { } tls) b.WithTlsOptions(tls(s.Host));
-        return b.Build().WithBatchingTransport();
+        // An edge node receives commands now and then, never a stream worth pausing for.
+        return b.Build().WithBatchingTransport(receivePause: TimeSpan.Zero);
     }
 
     // ---- births ----

@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+
+namespace FlowEngine.Nodes.Mqtt.Client;
+
+/// <summary>
+/// Decides, after each receive of a connection's receive thread, whether to pause before the next one so that a dense
+/// stream of small packets is read many at a time instead of one wake-up per TCP segment.
+/// </summary>
+/// <remarks>
+/// <para>
+/// A broker with TCP_NODELAY sends each message as its own segment. A receiver faster than the sender wakes for every
+/// segment: at 20,000 msg/s that was 7,800 receives, 7,800 sends and 6,800 context switches a second on the
+/// side-by-side benchmark's chain flow, and those system calls and switches cost more than the flows themselves.
+/// Node-RED gets big reads for free because it is slow; a NIC gets them from interrupt moderation. This is the same
+/// trade: only while the stream is dense (several receives in a row found data at once), the thread waits
+/// <see cref="PauseMicroseconds"/> before the next receive, and a message waits at most that long more.
+/// </para>
+/// <para>
+/// A receive that had to wait for data ends the pausing at once, so a sparse stream (the latency of a message every
+/// millisecond, a PLC publishing every 100 ms) never pays anything.
+/// </para>
+/// </remarks>
+internal sealed class ReceivePacing(TimeSpan pause)
+{
+    /// <summary>
+    /// Side-by-side benchmark, mqtt in → 10 change → mqtt out at 20,000 msg/s: 20 µs of CPU per message with no
+    /// pause, 12 with 0.25 ms, 10 with 0.5 ms and 1 ms. Past half a millisecond the latency grows, the saving not.
+    /// </summary>
+    public static readonly TimeSpan DefaultPause = TimeSpan.FromMilliseconds(0.5);
+
+    /// <summary>The longest pause the setting allows: beyond it a message would wait longer than pausing saves.</summary>
+    public static readonly TimeSpan MaxPause = TimeSpan.FromMilliseconds(10);
+
+    /// <summary>A receive that got its data within this time found the stream dense.</summary>
+    public static readonly long DenseWaitTicks = Stopwatch.Frequency / 10_000; // 100 µs
+
+    /// <summary>Dense receives in a row before pausing starts.</summary>
+    public const int DenseReceivesBeforePausing = 8;
+
+    public int PauseMicroseconds { get; } = (int)Math.Clamp(pause.TotalMicroseconds, 0, MaxPause.TotalMicroseconds);
+
+    private int _denseReceives;
+
+    public bool IsPausing => _denseReceives >= DenseReceivesBeforePausing;
+
+    /// <summary>
+    /// Notes one receive: how long it waited for data and whether it filled the buffer. Returns how many microseconds
+    /// to pause before the next receive (0: receive at once).
+    /// </summary>
+    public int AfterReceive(long waitedTicks, bool filledBuffer)
+    {
+        if (PauseMicroseconds <= 0) return 0;
+        if (waitedTicks > DenseWaitTicks)
+        {
+            _denseReceives = 0;
+            return 0;
+        }
+        if (_denseReceives < DenseReceivesBeforePausing) _denseReceives++;
+        // A full buffer means more is waiting already: read it now.
+        return IsPausing && !filledBuffer ? PauseMicroseconds : 0;
+    }
+
+    /// <summary>Sleeps the calling thread for a fraction of a millisecond (Thread.Sleep counts whole milliseconds).</summary>
+    public static void Pause(int microseconds)
+    {
+        if (OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD()) Native.Usleep((uint)microseconds);
+        else Thread.Sleep(1);
+    }
+
+    private static class Native
+    {
+        [DllImport("libc", EntryPoint = "usleep")]
+        public static extern int Usleep(uint microseconds);
+    }
+}
