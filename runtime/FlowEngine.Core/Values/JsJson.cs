@@ -85,6 +85,30 @@ public static class JsJson
         return (line, offset - lineStart + 1);
     }
 
+    /// <summary>
+    /// Recently read property names, by a hash of their UTF-8 bytes. Names repeat from message to message (a device's
+    /// fields, "payload", "topic"): reusing the string saves an allocation and a transcoding per name. A collision
+    /// only replaces the entry; any thread may read or replace one (a reference is written whole).
+    /// </summary>
+    private static readonly string?[] RecentNames = new string?[1024];
+
+    private const int MaxCachedNameLength = 32;
+
+    private static string PropertyName(ref Utf8JsonReader reader)
+    {
+        if (reader.ValueIsEscaped || reader.HasValueSequence || reader.ValueSpan.Length > MaxCachedNameLength) return reader.GetString()!;
+        var utf8 = reader.ValueSpan;
+        var hash = new HashCode();
+        hash.AddBytes(utf8);
+        var slot = (int)((uint)hash.ToHashCode() % (uint)RecentNames.Length);
+        var cached = RecentNames[slot];
+        // Ascii.Equals is true only for ASCII text: other names are decoded each time, correctly, if not cached.
+        if (cached is not null && Ascii.Equals(utf8, cached)) return cached;
+        var name = reader.GetString()!;
+        if (Ascii.IsValid(utf8)) RecentNames[slot] = name;
+        return name;
+    }
+
     private static object? ReadValue(ref Utf8JsonReader reader)
     {
         switch (reader.TokenType)
@@ -93,7 +117,7 @@ public static class JsJson
                 var obj = new JsObject(0);
                 while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    var key = reader.GetString()!;
+                    var key = PropertyName(ref reader);
                     reader.Read();
                     obj[key] = ReadValue(ref reader); // JSON.parse keeps the last of duplicate keys
                 }

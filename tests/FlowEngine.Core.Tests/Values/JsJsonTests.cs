@@ -47,4 +47,33 @@ public sealed class JsJsonTests
     {
         Assert.Equal("{\n    \"a\": 1\n}", JsJson.Serialize(new JsObject { ["a"] = 1.0 }, pretty: true));
     }
+
+    [Fact]
+    public void Parse_reuses_the_string_of_a_property_name_it_read_before()
+    {
+        var first = (JsObject)JsJson.Parse("""{"temperature_c":1}""")!;
+        var second = (JsObject)JsJson.Parse("""{"temperature_c":2}""")!;
+        Assert.Same(first.Keys.Single(), second.Keys.Single());
+    }
+
+    [Fact]
+    public void Parse_reads_every_property_name_right_whatever_it_read_before()
+    {
+        // Thousands of names share a small table of recent ones: a name must never come back as another that landed
+        // in the same slot; escaped, non-ASCII and long names are never taken from it.
+        for (var round = 0; round < 2; round++)
+        {
+            for (var i = 0; i < 5000; i++)
+            {
+                var name = "n" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                var parsed = (JsObject)JsJson.Parse($$"""{"{{name}}":1,"x{{name}}":2}""")!;
+                Assert.Equal([name, "x" + name], parsed.Keys);
+            }
+        }
+        Assert.Equal(["ab", "ab2"], ((JsObject)JsJson.Parse("""{"a\u0062":1,"ab2":2}""")!).Keys);
+        for (var i = 0; i < 2; i++) Assert.Equal(["température"], ((JsObject)JsJson.Parse("""{"temp\u00e9rature":1}""")!).Keys);
+        Assert.Equal(["température"], ((JsObject)JsJson.Parse("""{"température":1}""")!).Keys);
+        var longName = new string('k', 100);
+        Assert.Equal([longName], ((JsObject)JsJson.Parse($$"""{"{{longName}}":1}""")!).Keys);
+    }
 }
