@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 using FlowEngine.Core.Nodes;
 using FlowEngine.Core.Values;
@@ -77,6 +78,13 @@ internal sealed partial class RbeNode : FlowNode
     private readonly PropertyPath _property;
     private readonly PropertyPath _topic;
     private readonly Dictionary<string, object?> _previous = new(StringComparer.Ordinal);
+    /// <summary>The deadband and narrowband modes' reference values: numbers, kept unboxed (one store per message).</summary>
+    private readonly Dictionary<string, double> _references = new(StringComparer.Ordinal);
+    // The mode, decided once: the per-message path compares no strings.
+    private readonly bool _reportByException;
+    private readonly bool _narrow;
+    private readonly bool _passOnEqual;
+    private readonly bool _passWhenFurther;
 
     public RbeNode(NodeSetup setup) : base(setup)
     {
@@ -103,6 +111,10 @@ internal sealed partial class RbeNode : FlowNode
             _start = number;
         }
         _compareToInput = Config.GetString("inout", "out") == "in";
+        _reportByException = _func is "rbe" or "rbei";
+        _narrow = _func is "narrowband" or "narrowbandEq";
+        _passOnEqual = _func is "deadbandEq" or "narrowband";
+        _passWhenFurther = _func is "deadband" or "deadbandEq";
         // Only an explicit boolean false turns topic separation off (Node-RED).
         _separateTopics = Config.Get("septopics") is not false;
         _property = ParsePath("property", "payload");
@@ -130,12 +142,20 @@ internal sealed partial class RbeNode : FlowNode
         {
             // Node-RED forgets the value of msg.topic here even when another topic property is configured; the
             // configured one is what the state is kept by, so that is what is cleared.
-            if (_separateTopics && hasTopic && topic is string { Length: > 0 } name) _previous.Remove(name);
-            else _previous.Clear();
+            if (_separateTopics && hasTopic && topic is string { Length: > 0 } name)
+            {
+                _previous.Remove(name);
+                _references.Remove(name);
+            }
+            else
+            {
+                _previous.Clear();
+                _references.Clear();
+            }
         }
         if (!_property.TryGetValue(msg, out var value)) return ValueTask.CompletedTask;
         var key = _separateTopics && hasTopic && JsValue.IsTruthy(topic) ? JsValue.ToJsString(topic) : NoTopic;
-        if (_func is "rbe" or "rbei")
+        if (_reportByException)
         {
             ReportByException(msg, key, value);
         }
@@ -188,10 +208,9 @@ internal sealed partial class RbeNode : FlowNode
             Warn("no number found in payload");
             return;
         }
-        var narrow = _func is "narrowband" or "narrowbandEq";
-        var known = _previous.TryGetValue(key, out var stored);
-        var reference = known ? (double)stored! : double.NaN;
-        if (!known && narrow)
+        ref var stored = ref CollectionsMarshal.GetValueRefOrAddDefault(_references, key, out var known);
+        var reference = known ? stored : double.NaN;
+        if (!known && _narrow)
         {
             reference = _start ?? n;
             known = true;
@@ -205,12 +224,12 @@ internal sealed partial class RbeNode : FlowNode
         }
         var difference = Math.Abs(n - reference);
         var pass = difference == gap
-            ? _func is "deadbandEq" or "narrowband"
+            ? _passOnEqual
             : difference > gap
-                ? _func is "deadband" or "deadbandEq"
-                : difference < gap && narrow;
+                ? _passWhenFurther
+                : difference < gap && _narrow;
         if (pass && !_compareToInput) reference = n;
-        _previous[key] = _compareToInput ? n : reference;
+        stored = _compareToInput ? n : reference;
         if (pass) Send(msg);
     }
 }
