@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Unicode;
 using FlowEngine.Core.Values;
@@ -53,7 +54,6 @@ internal static class MqttMessages
     /// </summary>
     public static JsObject ToFlowMessage(MqttApplicationMessage packet, string datatype, bool v5, bool localBroker)
     {
-        var bytes = packet.PayloadBytes();
         var msg = new JsObject
         {
             ["topic"] = packet.Topic,
@@ -85,24 +85,28 @@ internal static class MqttMessages
                 msg["userProperties"] = userProperties;
             }
         }
-        msg["payload"] = ConvertPayload(bytes, datatype, contentType, formatUtf8, msg);
+        // Text and JSON are read straight from the received packet; only a Buffer payload needs an array of its own.
+        var payload = packet.Payload;
+        msg["payload"] = payload.IsSingleSegment
+            ? ConvertPayload(payload.FirstSpan, datatype, contentType, formatUtf8, msg)
+            : ConvertPayload(payload.ToArray(), datatype, contentType, formatUtf8, msg);
         if (localBroker) msg["_topic"] = packet.Topic;
         return msg;
     }
 
-    private static object? ConvertPayload(byte[] bytes, string datatype, string? contentType, bool formatUtf8, JsObject msg)
+    private static object? ConvertPayload(ReadOnlySpan<byte> bytes, string datatype, string? contentType, bool formatUtf8, JsObject msg)
     {
         switch (datatype)
         {
             case "buffer":
-                return bytes;
+                return bytes.ToArray();
             case "base64":
                 return Convert.ToBase64String(bytes);
             case "utf8":
                 return Encoding.UTF8.GetString(bytes);
             case "json":
-                if (!formatUtf8 && !Utf8.IsValid(bytes)) throw Failure(InvalidJsonString, msg, bytes);
-                if (!TryParseJson(bytes, out var parsed)) throw Failure(InvalidJsonParse, msg, bytes);
+                if (!formatUtf8 && !Utf8.IsValid(bytes)) throw Failure(InvalidJsonString, msg, bytes.ToArray());
+                if (!TryParseJson(bytes, out var parsed)) throw Failure(InvalidJsonParse, msg, bytes.ToArray());
                 return parsed;
         }
         // "auto-detect" (the editor's default) or the legacy "auto".
@@ -115,14 +119,14 @@ internal static class MqttMessages
                 case "string":
                     return Encoding.UTF8.GetString(bytes);
                 case "buffer":
-                    return bytes;
+                    return bytes.ToArray();
                 case "json":
                     // The sender declared JSON: a payload that is not JSON is an error here, as in Node-RED.
                     if (!TryParseJson(bytes, out var declared)) throw Failure(InvalidJsonParse, msg, Encoding.UTF8.GetString(bytes));
                     return detect ? declared : Encoding.UTF8.GetString(bytes);
             }
         }
-        if (!formatUtf8 && !Utf8.IsValid(bytes)) return bytes;
+        if (!formatUtf8 && !Utf8.IsValid(bytes)) return bytes.ToArray();
         if (detect && LooksLikeJson(bytes) && TryParseJson(bytes, out var value)) return value;
         return Encoding.UTF8.GetString(bytes);
     }
@@ -151,7 +155,7 @@ internal static class MqttMessages
         return false;
     }
 
-    private static bool TryParseJson(byte[] bytes, out object? value)
+    private static bool TryParseJson(ReadOnlySpan<byte> bytes, out object? value)
     {
         try
         {

@@ -28,15 +28,25 @@ public sealed class ReceivePacingTests
     }
 
     [Fact]
-    public void A_receive_that_had_to_wait_ends_pausing_at_once()
+    public void Two_receives_in_a_row_that_had_to_wait_end_pausing()
     {
         var pacing = new ReceivePacing(TimeSpan.FromMilliseconds(0.5));
         Pauses(pacing, Enumerable.Repeat(Dense, ReceivePacing.DenseReceivesBeforePausing).ToArray());
         Assert.True(pacing.IsPausing);
+        Assert.Equal(500, pacing.AfterReceive(Sparse, filledBuffer: false));
         Assert.Equal(0, pacing.AfterReceive(Sparse, filledBuffer: false));
         Assert.False(pacing.IsPausing);
         // And it takes a whole run of dense receives again to start.
         Assert.Equal(0, pacing.AfterReceive(Dense, filledBuffer: false));
+    }
+
+    [Fact]
+    public void One_gap_in_a_dense_stream_does_not_end_pausing()
+    {
+        var pacing = new ReceivePacing(TimeSpan.FromMilliseconds(0.5));
+        Pauses(pacing, Enumerable.Repeat(Dense, ReceivePacing.DenseReceivesBeforePausing).ToArray());
+        Assert.Equal([500, 500, 500, 500], Pauses(pacing, Sparse, Dense, Sparse, Dense));
+        Assert.True(pacing.IsPausing);
     }
 
     [Fact]

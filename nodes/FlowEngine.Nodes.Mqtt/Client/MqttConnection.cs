@@ -645,8 +645,3 @@ internal sealed class MqttConnection : IAsyncDisposable
 
 /// <summary>The broker answered CONNECT with a refusal (bad credentials, not authorised...).</summary>
 internal sealed class MqttConnectRefusedException(string message) : Exception(message);
-
-internal static class MqttPayloadExtensions
-{
-    public static byte[] PayloadBytes(this MqttApplicationMessage message) => message.Payload.IsEmpty ? [] : message.Payload.ToArray();
-}

@@ -17,8 +17,8 @@ namespace FlowEngine.Nodes.Mqtt.Client;
 /// <see cref="PauseMicroseconds"/> before the next receive, and a message waits at most that long more.
 /// </para>
 /// <para>
-/// A receive that had to wait for data ends the pausing at once, so a sparse stream (the latency of a message every
-/// millisecond, a PLC publishing every 100 ms) never pays anything.
+/// Two receives in a row that had to wait for data end the pausing, so a stream that turns sparse pays for at most two
+/// pauses, and a sparse stream (a message every millisecond, a PLC publishing every 100 ms) never pays anything.
 /// </para>
 /// </remarks>
 internal sealed class ReceivePacing(TimeSpan pause)
@@ -41,6 +41,7 @@ internal sealed class ReceivePacing(TimeSpan pause)
     public int PauseMicroseconds { get; } = (int)Math.Clamp(pause.TotalMicroseconds, 0, MaxPause.TotalMicroseconds);
 
     private int _denseReceives;
+    private bool _lastWaited;
 
     public bool IsPausing => _denseReceives >= DenseReceivesBeforePausing;
 
@@ -53,9 +54,12 @@ internal sealed class ReceivePacing(TimeSpan pause)
         if (PauseMicroseconds <= 0) return 0;
         if (waitedTicks > DenseWaitTicks)
         {
-            _denseReceives = 0;
-            return 0;
+            // One gap does not end a dense stream (a busy broker sends in spurts); two waits in a row do.
+            if (_lastWaited || !IsPausing) _denseReceives = 0;
+            _lastWaited = true;
+            return IsPausing && !filledBuffer ? PauseMicroseconds : 0;
         }
+        _lastWaited = false;
         if (_denseReceives < DenseReceivesBeforePausing) _denseReceives++;
         // A full buffer means more is waiting already: read it now.
         return IsPausing && !filledBuffer ? PauseMicroseconds : 0;
