@@ -21,7 +21,22 @@ public static class JsJson
     private static readonly JsonWriterOptions PrettyWriter = CompactWriter with { Indented = true, IndentSize = 4 };
 
     /// <summary>Parses JSON text. Throws <see cref="JsJsonException"/> with the line and column of the first error.</summary>
-    public static object? Parse(string text) => Parse(Encoding.UTF8.GetBytes(text));
+    public static object? Parse(string text)
+    {
+        // Messages are mostly small: their UTF-8 goes into a rented buffer instead of a new array per parse. A large
+        // text gets an array of its exact size (the rented one would be three times its length).
+        if (text.Length > 16 * 1024) return Parse(Encoding.UTF8.GetBytes(text));
+        var rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            var length = Encoding.UTF8.GetBytes(text, rented);
+            return Parse(rented.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
 
     public static object? Parse(ReadOnlySpan<byte> utf8)
     {
