@@ -200,16 +200,23 @@ public sealed class BatchingSocketStreamTests
         return buffer;
     }
 
+    /// <summary>Connects with the given pause, has the peer send a dense stream and reads all of it.</summary>
+    private static async Task<(BatchingSocketStream Stream, Socket Peer, byte[] Sent, byte[] Read)> DenseStreamAsync(TimeSpan pause, int segments)
+    {
+        var (stream, peer) = await ConnectedPairAsync(pause);
+        var reading = ReadAsync(stream, segments * 64);
+        var sent = await Task.Run(() => SendDenseStream(peer, segments));
+        return (stream, peer, sent, await reading);
+    }
+
     [Fact]
     public async Task A_dense_stream_of_small_segments_is_read_many_segments_at_a_time_and_whole()
     {
-        var (stream, peer) = await ConnectedPairAsync(TimeSpan.FromMilliseconds(2));
+        const int segments = 4000;
+        var (stream, peer, sent, read) = await DenseStreamAsync(TimeSpan.FromMilliseconds(2), segments);
         await using var _ = stream;
         using var __ = peer;
-        const int segments = 4000;
-        var reading = ReadAsync(stream, segments * 64);
-        var sent = await Task.Run(() => SendDenseStream(peer, segments));
-        Assert.Equal(sent, await reading);
+        Assert.Equal(sent, read);
         // Read as each segment arrives, it takes about one receive per segment or two; pausing 2 ms in a stream that
         // brings a segment every 30 µs gathers dozens per receive.
         Assert.True(stream.ReceiveCalls < segments / 4, $"{stream.ReceiveCalls} receives for {segments} segments");
@@ -218,13 +225,9 @@ public sealed class BatchingSocketStreamTests
     [Fact]
     public async Task After_a_dense_stream_stops_a_lone_segment_is_read_at_once()
     {
-        var (stream, peer) = await ConnectedPairAsync(TimeSpan.FromMilliseconds(10));
+        var (stream, peer, _, _) = await DenseStreamAsync(TimeSpan.FromMilliseconds(10), 2000);
         await using var _ = stream;
         using var __ = peer;
-        const int segments = 2000;
-        var reading = ReadAsync(stream, segments * 64);
-        await Task.Run(() => SendDenseStream(peer, segments));
-        await reading;
         await Task.Delay(100);
         var lone = ReadAsync(stream, 3);
         var sentAt = System.Diagnostics.Stopwatch.GetTimestamp();
