@@ -164,7 +164,7 @@ internal sealed class MqttBrokerNode : FlowNode, IConnectionHealth
             ReconnectMax = TimeSpan.FromMilliseconds(Math.Max(100, reconnectMs)),
             ReconnectMin = TimeSpan.FromMilliseconds(Math.Min(1000, Math.Max(100, reconnectMs))),
             OfflineBufferSize = (int)Math.Max(1, bufferSize),
-            ReceivePause = TimeSpan.FromMilliseconds(Math.Clamp(double.IsNaN(receivePauseMs) ? 0 : receivePauseMs, 0, ReceivePacing.MaxPause.TotalMilliseconds)),
+            ReceivePause = ReceivePacing.Bounded(receivePauseMs),
             SpoolPath = Path.Combine(settingsRaw.UserDir, "mqtt-spool.db"),
             Owner = Id,
         };

@@ -10,9 +10,8 @@ namespace FlowEngine.Nodes.Mqtt.Client;
 /// MQTTnet parses the packets, <see cref="DirectReceiveAdapter"/> runs them through the flows, and the publishes they
 /// cause are sent when the buffer is used up (<see cref="SendBatch"/>). While data streams in densely, the thread
 /// pauses a fraction of a millisecond before each receive to take many packets at once (<see cref="ReceivePacing"/>).
-/// Writes from elsewhere are gathered while a send
-/// is on its way, so a burst of publishes leaves in a few sends instead of one system call per packet; a lone packet
-/// is sent at once (one thread-pool hop, no timer).
+/// Writes from elsewhere are gathered while a send is on its way, so a burst of publishes leaves in a few sends instead
+/// of one system call per packet; a lone packet is sent at once (one thread-pool hop, no timer).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -71,7 +70,7 @@ internal sealed class BatchingSocketStream : Stream, IValueTaskSource<int>
     public long SendCalls => Interlocked.Read(ref _sendCalls);
 
     /// <summary>How many receives the reads so far took (tests compare it with the segments the peer sent).</summary>
-    public long ReceiveCalls => Interlocked.Read(ref _receiveCalls);
+    public long ReceiveCalls => Volatile.Read(ref _receiveCalls);
 
     public override bool CanRead => true;
     public override bool CanWrite => true;
@@ -126,7 +125,8 @@ internal sealed class BatchingSocketStream : Stream, IValueTaskSource<int>
             {
                 if (pause > 0) ReceivePacing.Pause(pause);
                 var waitStart = Stopwatch.GetTimestamp();
-                Interlocked.Increment(ref _receiveCalls);
+                // Only the receive thread counts: no interlocked add on every receive.
+                Volatile.Write(ref _receiveCalls, _receiveCalls + 1);
                 received = _socket.Receive(_readBuffer, SocketFlags.None);
                 pause = _pacing.AfterReceive(Stopwatch.GetTimestamp() - waitStart, received == _readBuffer.Length);
                 if (_closing.IsCancellationRequested) throw new ObjectDisposedException(nameof(BatchingSocketStream));

@@ -38,7 +38,11 @@ internal sealed class ReceivePacing(TimeSpan pause)
     /// <summary>Dense receives in a row before pausing starts.</summary>
     public const int DenseReceivesBeforePausing = 8;
 
-    public int PauseMicroseconds { get; } = (int)Math.Clamp(pause.TotalMicroseconds, 0, MaxPause.TotalMicroseconds);
+    public int PauseMicroseconds { get; } = (int)Bounded(pause.TotalMilliseconds).TotalMicroseconds;
+
+    /// <summary>A pause the setting allows: negative or NaN gives none, more than <see cref="MaxPause"/> gives that.</summary>
+    public static TimeSpan Bounded(double milliseconds) =>
+        double.IsNaN(milliseconds) || milliseconds <= 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds(Math.Min(milliseconds, MaxPause.TotalMilliseconds));
 
     private int _denseReceives;
     private bool _lastWaited;
