@@ -51,7 +51,7 @@ internal sealed class MqttBrokerNode : FlowNode, IConnectionHealth
 
             **Reconnecting and buffering**: a lost connection is tried again after 1 s, then twice as long each time up to the `mqttReconnectTime` setting (15000 ms). Messages published while disconnected wait and are sent in order on reconnect: QoS 0 messages in memory, at most `mqttBufferSize` (setting, default 1000; when full the oldest are dropped and counted), QoS 1 and 2 messages on disk in `mqtt-spool.db` in the user directory, so none is lost, even across a restart.
 
-            **Reading under load**: while messages arrive densely (thousands a second, each read finding data waiting), the connection waits the `mqttReceivePause` setting (0.5 ms; at most 10, 0 switches it off) before each read, so one read takes many messages instead of one wake-up per message. This costs a message at most that much latency and only under load; a stream that slows down is read at once again.
+            **Reading under load**: while messages arrive densely (thousands a second, each read finding data waiting), the connection waits the `mqttReceivePause` setting (1 ms; at most 10, 0 switches it off) before each read, so one read takes many messages instead of one wake-up per message. This costs a message at most that much latency and only under load; a stream that slows down is read at once again.
 
             Status of the nodes using it: *connecting* (yellow ring), *connected* (green dot), *disconnected* with the reason (red ring), plus the number of buffered messages on mqtt out nodes.
             """,

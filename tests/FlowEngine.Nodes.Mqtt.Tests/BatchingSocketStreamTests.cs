@@ -77,6 +77,37 @@ public sealed class BatchingSocketStreamTests
     }
 
     [Fact]
+    public async Task Fill_waits_for_bytes_without_taking_them_and_a_reader_can_take_part_in_place()
+    {
+        var (stream, peer) = await ConnectedPairAsync();
+        await using var _ = stream;
+        using var __ = peer;
+        var filling = stream.FillAsync(CancellationToken.None);
+        Assert.False(filling.IsCompleted);
+        peer.Send([1, 2, 3, 4, 5]);
+        Assert.Equal(5, await filling.AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(new byte[] { 1, 2, 3, 4, 5 }, stream.Buffered.ToArray());
+        Assert.Equal(5, await stream.FillAsync(CancellationToken.None));
+        stream.Consume(2);
+        Assert.Throws<ArgumentOutOfRangeException>(() => stream.Consume(4));
+        Assert.Equal(new byte[] { 3, 4, 5 }, await ReadAsync(stream, 3));
+        Assert.True(stream.Buffered.IsEmpty);
+    }
+
+    [Fact]
+    public async Task Fill_at_the_end_of_the_stream_gives_zero_and_the_next_read_says_end_of_stream()
+    {
+        var (stream, peer) = await ConnectedPairAsync();
+        await using var _ = stream;
+        var filling = stream.FillAsync(CancellationToken.None);
+        peer.Shutdown(SocketShutdown.Both);
+        peer.Dispose();
+        Assert.Equal(0, await filling.AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(0, await stream.FillAsync(CancellationToken.None));
+        Assert.Equal(0, await stream.ReadAsync(new byte[4]));
+    }
+
+    [Fact]
     public async Task After_the_peer_goes_away_writes_fail_with_an_io_error()
     {
         var (stream, peer) = await ConnectedPairAsync();

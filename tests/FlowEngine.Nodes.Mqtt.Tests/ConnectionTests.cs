@@ -68,7 +68,8 @@ public sealed class ConnectionTests(MosquittoFixture mosquitto)
     }
 
     [Theory]
-    [InlineData(null, 0.5)]
+    [InlineData(null, 1.0)]
+    [InlineData(0.5, 0.5)]
     [InlineData(2.0, 2.0)]
     [InlineData(0.0, 0.0)]
     [InlineData(-1.0, 0.0)]

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text;
 using FlowEngine.Nodes.Mqtt.Client;
 
 namespace FlowEngine.Nodes.Mqtt.Tests;
@@ -104,5 +105,61 @@ public sealed class DirectReceiveTests(MosquittoFixture mosquitto)
         {
         }
         Assert.True(echoed.Count == count, $"{echoed.Count} of {count} echoes arrived, {Volatile.Read(ref handled)} messages handled");
+    }
+
+    [Fact]
+    public async Task Publishes_read_in_place_arrive_with_the_topic_payload_qos_and_retain_they_were_sent_with()
+    {
+        // Most packets are read straight from the receive buffer; one larger than the buffer, and any cut by the end
+        // of a receive, are read by MQTTnet. Each must arrive the same either way, in order.
+        var topic = Mqtt.Topic("inplace");
+        var expected = new List<(string Topic, byte[] Payload, int Qos, bool Retain)>();
+        await using var publisher = await ExternalClient.ConnectAsync(mosquitto.PlainPort);
+        await publisher.PublishAsync(topic + "/retained/ü", "kept", qos: 1, retain: true);
+        expected.Add((topic + "/retained/ü", "kept"u8.ToArray(), 1, true));
+
+        await using var connection = await Mqtt.ConnectionAsync(mosquitto.PlainPort, "inplace");
+        var received = new ConcurrentQueue<(string Topic, byte[] Payload, int Qos, bool Retain)>();
+        Assert.Null(await connection.SubscribeAsync(topic + "/#", new SubscriptionOptions(2), "test", m =>
+            received.Enqueue((m.Topic, System.Buffers.BuffersExtensions.ToArray(m.Payload), (int)m.QualityOfServiceLevel, m.Retain))));
+        await WaitForAsync(() => received.Count == 1);
+
+        var large = Enumerable.Range(0, 200_000).Select(i => (byte)(i * 7)).ToArray();
+        for (var i = 0; i < 600; i++)
+        {
+            var (t, payload, qos) = i switch
+            {
+                300 => (topic + "/large", large, 1),
+                301 => (topic + "/empty", Array.Empty<byte>(), 0),
+                _ => (topic + "/n/" + (i % 7), Encoding.UTF8.GetBytes("{\"i\":" + i + "}"), i % 3 == 0 ? 1 : 0),
+            };
+            await publisher.PublishAsync(t, payload, qos);
+            expected.Add((t, payload, qos, false));
+        }
+        await WaitForAsync(() => received.Count >= expected.Count);
+
+        Assert.Equal(expected.Count, received.Count);
+        // In order per QoS level (across levels the broker may reorder, see above).
+        for (var qos = 0; qos < 2; qos++)
+        {
+            var level = qos;
+            var sent = expected.Where(m => m.Qos == level).ToList();
+            var arrived = received.Where(m => m.Qos == level).ToList();
+            Assert.Equal(sent.Count, arrived.Count);
+            for (var i = 0; i < sent.Count; i++)
+            {
+                Assert.Equal(sent[i].Topic, arrived[i].Topic);
+                Assert.True(sent[i].Payload.AsSpan().SequenceEqual(arrived[i].Payload), $"payload of QoS {level} message {i} differs");
+                Assert.Equal(sent[i].Retain, arrived[i].Retain);
+            }
+        }
+        var inPlace = connection.MessagesReadInPlace;
+        Assert.True(inPlace > expected.Count / 2 && inPlace < expected.Count, $"{inPlace} of {expected.Count} read in place");
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition() && DateTime.UtcNow < deadline) await Task.Delay(20);
     }
 }

@@ -45,6 +45,7 @@ internal sealed class BatchingSocketStream : Stream, IValueTaskSource<int>
     private readonly CancellationTokenSource _closing = new();
     private ManualResetValueTaskSourceCore<int> _pendingRead;
     private Memory<byte> _pendingDestination;
+    private bool _pendingFillOnly;
     private Thread? _receiveThread;
     private CancellationTokenRegistration _readCancellation;
 
@@ -87,6 +88,39 @@ internal sealed class BatchingSocketStream : Stream, IValueTaskSource<int>
         {
             return ValueTask.FromException<int>(new OperationCanceledException("The connection is closed.", cancellationToken));
         }
+        return WaitForReceive(destination, fillOnly: false, cancellationToken);
+    }
+
+    /// <summary>
+    /// The received bytes no read has taken yet, for a reader that parses packets in place (<see cref="DirectReceiveAdapter"/>)
+    /// and then <see cref="Consume"/>s them. Only the reader may look, between its reads: the receive thread refills the
+    /// buffer only while a read waits.
+    /// </summary>
+    internal ReadOnlySpan<byte> Buffered => _readBuffer.AsSpan(_readStart, _readEnd - _readStart);
+
+    /// <summary>Marks the first <paramref name="count"/> <see cref="Buffered"/> bytes as read.</summary>
+    internal void Consume(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((uint)count, (uint)(_readEnd - _readStart), nameof(count));
+        _readStart += count;
+    }
+
+    /// <summary>
+    /// Waits until bytes are buffered, without taking any; returns how many are. 0 at the end of the stream, after a
+    /// failure or when cancelled: the next read then reports which, the way MQTTnet expects to learn it.
+    /// </summary>
+    internal ValueTask<int> FillAsync(CancellationToken cancellationToken)
+    {
+        if (_readStart < _readEnd) return ValueTask.FromResult(_readEnd - _readStart);
+        if (_endOfStream || _readFailure is not null || _closing.IsCancellationRequested || cancellationToken.IsCancellationRequested)
+        {
+            return ValueTask.FromResult(0);
+        }
+        return WaitForReceive(default, fillOnly: true, cancellationToken);
+    }
+
+    private ValueTask<int> WaitForReceive(Memory<byte> destination, bool fillOnly, CancellationToken cancellationToken)
+    {
         // Cancelling a read closes the connection: a blocking receive cannot be called off any other way, and MQTTnet
         // cancels its reads only when it is done with the connection.
         if (cancellationToken.CanBeCanceled)
@@ -94,6 +128,7 @@ internal sealed class BatchingSocketStream : Stream, IValueTaskSource<int>
             _readCancellation = cancellationToken.UnsafeRegister(static s => ((BatchingSocketStream)s!).EndConnection(), this);
         }
         _pendingDestination = destination;
+        _pendingFillOnly = fillOnly;
         _pendingRead.Reset();
         _receiveThread ??= StartReceiveThread();
         _readWanted.Release();
@@ -134,7 +169,8 @@ internal sealed class BatchingSocketStream : Stream, IValueTaskSource<int>
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
                 _readFailure = ex;
-                _pendingRead.SetException(new IOException("The connection is closed: " + ex.Message, ex));
+                if (_pendingFillOnly) _pendingRead.SetResult(0);
+                else _pendingRead.SetException(new IOException("The connection is closed: " + ex.Message, ex));
                 return;
             }
             _readStart = 0;
@@ -146,7 +182,7 @@ internal sealed class BatchingSocketStream : Stream, IValueTaskSource<int>
                 return;
             }
             // The reader goes on from here, on this thread, until it waits for the next receive.
-            _pendingRead.SetResult(CopyBuffered(_pendingDestination));
+            _pendingRead.SetResult(_pendingFillOnly ? received : CopyBuffered(_pendingDestination));
         }
     }
 

@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using MQTTnet;
 using MQTTnet.Adapter;
 using MQTTnet.Diagnostics.Logger;
@@ -17,9 +19,20 @@ namespace FlowEngine.Nodes.Mqtt.Client;
 internal sealed class DirectReceiveAdapterFactory(Action<MqttApplicationMessage> deliver) : IMqttClientAdapterFactory
 {
     private readonly MqttClientAdapterFactory _inner = new();
+    private DirectReceiveAdapter? _current;
+    private long _readInPlaceBefore;
 
-    public IMqttChannelAdapter CreateClientAdapter(MqttClientOptions options, MqttPacketInspector packetInspector, IMqttNetLogger logger) =>
-        new DirectReceiveAdapter(_inner.CreateClientAdapter(options, packetInspector, logger), deliver);
+    /// <summary>Messages read in place (not by MQTTnet) over all connections so far; tests check the fast path is taken.</summary>
+    public long MessagesReadInPlace => Volatile.Read(ref _readInPlaceBefore) + (Volatile.Read(ref _current)?.ReadInPlace ?? 0);
+
+    public IMqttChannelAdapter CreateClientAdapter(MqttClientOptions options, MqttPacketInspector packetInspector, IMqttNetLogger logger)
+    {
+        // Packets are read in place only from our own plain TCP stream: under TLS its buffer holds ciphertext.
+        var provider = options.ChannelOptions is MqttClientTcpOptions { StreamProvider: BatchingStreamProvider p, TlsOptions.UseTls: false } ? p : null;
+        var adapter = new DirectReceiveAdapter(_inner.CreateClientAdapter(options, packetInspector, logger), deliver, provider);
+        if (Interlocked.Exchange(ref _current, adapter) is { } previous) Interlocked.Add(ref _readInPlaceBefore, previous.ReadInPlace);
+        return adapter;
+    }
 }
 
 /// <summary>
@@ -27,17 +40,33 @@ internal sealed class DirectReceiveAdapterFactory(Action<MqttApplicationMessage>
 /// (PUBACK for QoS 1, PUBREC for QoS 2; MQTTnet answers the PUBREL itself). Every other packet goes to MQTTnet.
 /// </summary>
 /// <remarks>
+/// <para>
 /// MQTTnet's client queues each received message for a second task, one thread hop per message. Delivering here
 /// instead lets a whole read's worth of messages run through the flows on one thread (see
 /// <see cref="FlowEngine.Core.Nodes.FlowNode.SendFromReceiveLoop"/>), and the publishes they cause leave together in one
 /// send when the read is used up (<see cref="SendBatch"/>): one wake-up, one read and one write for many messages, as
 /// Node-RED's single thread does it. Topic aliases are left to MQTTnet (the client never allows any, see
 /// TopicAliasMaximum).
+/// </para>
+/// <para>
+/// On a plain TCP connection the common PUBLISH packets are also read in place, straight from the
+/// <see cref="BatchingSocketStream"/>'s receive buffer (<see cref="PublishPacketParser"/>): MQTTnet's own reading costs
+/// a chain of asynchronous reads, a copy of the body and another of the payload, a packet object and its decoding for
+/// every message. Any packet the parser declines is read by MQTTnet from the same bytes.
+/// </para>
 /// </remarks>
-internal sealed class DirectReceiveAdapter(IMqttChannelAdapter inner, Action<MqttApplicationMessage> deliver) : IMqttChannelAdapter
+internal sealed class DirectReceiveAdapter(IMqttChannelAdapter inner, Action<MqttApplicationMessage> deliver, BatchingStreamProvider? streams = null)
+    : IMqttChannelAdapter
 {
     /// <summary>Messages delivered before the publishes they caused are sent even though more input is waiting.</summary>
     public const int MaxMessagesPerSendBatch = 256;
+
+    private BatchingSocketStream? _stream;
+    private bool _v5;
+    private long _readInPlace;
+
+    /// <summary>Messages read in place, not by MQTTnet.</summary>
+    public long ReadInPlace => Volatile.Read(ref _readInPlace);
 
     public long BytesReceived => inner.BytesReceived;
     public long BytesSent => inner.BytesSent;
@@ -47,7 +76,12 @@ internal sealed class DirectReceiveAdapter(IMqttChannelAdapter inner, Action<Mqt
     public bool IsSecureConnection => inner.IsSecureConnection;
     public MqttPacketFormatterAdapter PacketFormatterAdapter => inner.PacketFormatterAdapter;
 
-    public Task ConnectAsync(CancellationToken cancellationToken) => inner.ConnectAsync(cancellationToken);
+    public async Task ConnectAsync(CancellationToken cancellationToken)
+    {
+        await inner.ConnectAsync(cancellationToken).ConfigureAwait(false);
+        _stream = streams?.TakeLastConnected();
+        _v5 = inner.PacketFormatterAdapter.ProtocolVersion == MqttProtocolVersion.V500;
+    }
     public Task DisconnectAsync(CancellationToken cancellationToken) => inner.DisconnectAsync(cancellationToken);
     public void ResetStatistics() => inner.ResetStatistics();
     public Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken) => inner.SendPacketAsync(packet, cancellationToken);
@@ -62,6 +96,23 @@ internal sealed class DirectReceiveAdapter(IMqttChannelAdapter inner, Action<Mqt
         {
             while (true)
             {
+                if (_stream is { } stream)
+                {
+                    if (stream.Buffered.IsEmpty)
+                    {
+                        var filling = stream.FillAsync(cancellationToken);
+                        if (!filling.IsCompleted) SendBatch.End();
+                        await filling.ConfigureAwait(false);
+                    }
+                    if (TryReadInPlace(stream, out var inPlace))
+                    {
+                        if (++delivered % MaxMessagesPerSendBatch == 0) SendBatch.End();
+                        SendBatch.Begin();
+                        deliver(inPlace.Message);
+                        if (inPlace.Acknowledgement is { } ack) await AcknowledgeAsync(ack, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+                }
                 var receiving = inner.ReceivePacketAsync(cancellationToken);
                 if (!receiving.IsCompleted) SendBatch.End();
                 var packet = await receiving.ConfigureAwait(false);
@@ -71,21 +122,56 @@ internal sealed class DirectReceiveAdapter(IMqttChannelAdapter inner, Action<Mqt
                 SendBatch.Begin();
                 deliver(MqttApplicationMessageFactory.Create(publish));
 
-                MqttPacket? acknowledgement = publish.QualityOfServiceLevel switch
+                if (Acknowledgement(publish.QualityOfServiceLevel, publish.PacketIdentifier) is { } acknowledgement)
                 {
-                    MqttQualityOfServiceLevel.AtLeastOnce => new MqttPubAckPacket { PacketIdentifier = publish.PacketIdentifier, ReasonCode = MqttPubAckReasonCode.Success },
-                    MqttQualityOfServiceLevel.ExactlyOnce => new MqttPubRecPacket { PacketIdentifier = publish.PacketIdentifier, ReasonCode = MqttPubRecReasonCode.Success },
-                    _ => null,
-                };
-                if (acknowledgement is null) continue;
-                var sending = inner.SendPacketAsync(acknowledgement, cancellationToken);
-                if (!sending.IsCompleted) SendBatch.End();
-                await sending.ConfigureAwait(false);
+                    await AcknowledgeAsync(acknowledgement, cancellationToken).ConfigureAwait(false);
+                }
             }
         }
         finally
         {
             SendBatch.End();
         }
+    }
+
+    private async Task AcknowledgeAsync(MqttPacket acknowledgement, CancellationToken cancellationToken)
+    {
+        var sending = inner.SendPacketAsync(acknowledgement, cancellationToken);
+        if (!sending.IsCompleted) SendBatch.End();
+        await sending.ConfigureAwait(false);
+    }
+
+    private static MqttPacket? Acknowledgement(MqttQualityOfServiceLevel qos, ushort packetIdentifier) => qos switch
+    {
+        MqttQualityOfServiceLevel.AtLeastOnce => new MqttPubAckPacket { PacketIdentifier = packetIdentifier, ReasonCode = MqttPubAckReasonCode.Success },
+        MqttQualityOfServiceLevel.ExactlyOnce => new MqttPubRecPacket { PacketIdentifier = packetIdentifier, ReasonCode = MqttPubRecReasonCode.Success },
+        _ => null,
+    };
+
+    private readonly record struct InPlaceMessage(MqttApplicationMessage Message, MqttPacket? Acknowledgement);
+
+    /// <summary>Reads the next packet from the stream's buffer when it is a PUBLISH the parser takes.</summary>
+    private bool TryReadInPlace(BatchingSocketStream stream, out InPlaceMessage message)
+    {
+        if (!PublishPacketParser.TryParse(stream.Buffered, _v5, out var publish))
+        {
+            message = default;
+            return false;
+        }
+        // The payload is copied (as MQTTnet does): subscribers may keep it (a buffer payload, a message posted for
+        // later), and the next receive refills the buffer.
+        var payload = publish.Payload;
+        message = new InPlaceMessage(new MqttApplicationMessage
+        {
+            Topic = Encoding.UTF8.GetString(publish.Topic),
+            Payload = payload.IsEmpty ? default : new ReadOnlySequence<byte>(payload.ToArray()),
+            QualityOfServiceLevel = publish.Qos,
+            Retain = publish.Retain,
+            Dup = publish.Dup,
+        }, Acknowledgement(publish.Qos, publish.PacketIdentifier));
+        stream.Consume(publish.PacketLength);
+        // Only the receive loop counts: a plain write, no interlocked add per message.
+        Volatile.Write(ref _readInPlace, _readInPlace + 1);
+        return true;
     }
 }

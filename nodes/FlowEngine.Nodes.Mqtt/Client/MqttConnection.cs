@@ -36,6 +36,7 @@ internal sealed class MqttConnection : IAsyncDisposable
 
     private readonly Lock _gate = new();
     private readonly IMqttClient _client;
+    private readonly DirectReceiveAdapterFactory _adapters;
     private readonly TimeProvider _clock;
     /// <summary>
     /// Wakes the send loop. Synchronous continuations: a publish into an idle loop is sent on the publisher's own
@@ -66,13 +67,16 @@ internal sealed class MqttConnection : IAsyncDisposable
         _clock = clock;
         Outbox = new Outbox(settings.OfflineBufferSize, settings.SpoolPath, settings.Owner);
         Outbox.Changed += OnOutboxChanged;
-        _client = new MqttClientFactory().CreateMqttClient(new DirectReceiveAdapterFactory(Dispatch));
+        _adapters = new DirectReceiveAdapterFactory(Dispatch);
+        _client = new MqttClientFactory().CreateMqttClient(_adapters);
         _client.ApplicationMessageReceivedAsync += OnMessageReceivedAsync;
         _client.DisconnectedAsync += OnDisconnectedAsync;
         _sender = Task.Run(() => SendLoopAsync(_lifetime.Token));
     }
 
     public MqttConnectionSettings Settings => _settings;
+    /// <summary>Received messages read straight from the receive buffer rather than by MQTTnet (see <see cref="DirectReceiveAdapter"/>).</summary>
+    public long MessagesReadInPlace => _adapters.MessagesReadInPlace;
     public Outbox Outbox { get; }
     public ConnectionState State { get; private set; } = ConnectionState.Disconnected;
     public string? LastReason { get; private set; }

@@ -26,43 +26,54 @@ internal static class MqttTransport
         if (options.ChannelOptions is MqttClientTcpOptions tcp)
         {
             tcp.BufferSize = SocketBufferSize;
-            tcp.StreamProvider = new StreamProvider(receivePause);
+            tcp.StreamProvider = new BatchingStreamProvider(receivePause);
         }
         return options;
     }
+}
 
-    private sealed class StreamProvider(TimeSpan receivePause) : IMqttClientStreamProvider
+/// <summary>Connects the sockets of one client's connections; the stream it made last is there for that client's adapter.</summary>
+internal sealed class BatchingStreamProvider(TimeSpan receivePause) : IMqttClientStreamProvider
+{
+    private BatchingSocketStream? _lastConnected;
+
+    /// <summary>
+    /// The stream of the connect that just succeeded, taken once: a client connects one connection at a time, so the
+    /// adapter that asked for the connect is the one that takes it.
+    /// </summary>
+    public BatchingSocketStream? TakeLastConnected() => Interlocked.Exchange(ref _lastConnected, null);
+
+    public async Task<Stream> ConnectAsync(EndPoint brokerEndPoint, CancellationToken cancellationToken)
     {
-        public async Task<Stream> ConnectAsync(EndPoint brokerEndPoint, CancellationToken cancellationToken)
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp)
         {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp)
+            NoDelay = true,
+            ReceiveBufferSize = MqttTransport.SocketBufferSize,
+            SendBufferSize = MqttTransport.SocketBufferSize,
+        };
+        try
+        {
+            // Connected synchronously, on a pool thread: after any asynchronous operation .NET would drive the
+            // socket through its epoll thread for good, and the stream's receive thread is there to avoid that.
+            // Cancelling (MQTTnet's connect timeout) closes the socket, which ends the blocking connect.
+            using (cancellationToken.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket))
             {
-                NoDelay = true,
-                ReceiveBufferSize = SocketBufferSize,
-                SendBufferSize = SocketBufferSize,
-            };
-            try
-            {
-                // Connected synchronously, on a pool thread: after any asynchronous operation .NET would drive the
-                // socket through its epoll thread for good, and the stream's receive thread is there to avoid that.
-                // Cancelling (MQTTnet's connect timeout) closes the socket, which ends the blocking connect.
-                using (cancellationToken.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket))
-                {
-                    await Task.Run(() => socket.Connect(brokerEndPoint), cancellationToken).ConfigureAwait(false);
-                }
-                cancellationToken.ThrowIfCancellationRequested();
-                return new BatchingSocketStream(socket, receivePause);
+                await Task.Run(() => socket.Connect(brokerEndPoint), cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
-            {
-                socket.Dispose();
-                throw new OperationCanceledException("Connecting to the broker was cancelled.", ex, cancellationToken);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
+            cancellationToken.ThrowIfCancellationRequested();
+            var stream = new BatchingSocketStream(socket, receivePause);
+            Volatile.Write(ref _lastConnected, stream);
+            return stream;
+        }
+        catch (Exception ex) when (cancellationToken.IsCancellationRequested && ex is not OperationCanceledException)
+        {
+            socket.Dispose();
+            throw new OperationCanceledException("Connecting to the broker was cancelled.", ex, cancellationToken);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
         }
     }
 }
