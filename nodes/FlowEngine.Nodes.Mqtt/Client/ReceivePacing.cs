@@ -27,10 +27,11 @@ internal sealed class ReceivePacing(TimeSpan pause)
 {
     /// <summary>
     /// Side-by-side benchmark, mqtt in → 10 change → mqtt out at 20,000 msg/s: 20 µs of CPU per message with no
-    /// pause, 12 with 0.25 ms, 10 with 0.5 ms (2026-11-23). Once the rest had become cheaper (2026-11-24, four runs
-    /// each): json → filter at 36,000 msg/s 4.9 µs with 0.5 ms, 4.0 with 1 ms, 4.0 with 2 ms; the chain 7.6 with
-    /// 0.5 ms, 6.2 with 1 ms. At 2 ms a steady 1,000 msg/s stream stays paced (each read finds its message waiting)
-    /// and its median latency went from 0.3 to 1.2 ms; at 1 ms it did not.
+    /// pause, 12 with 0.25 ms, 10 with 0.5 ms (2026-11-23). Once the rest had become cheaper (2026-11-24, means of
+    /// three to seven runs): json → filter at 36,000 msg/s 4.9 µs with 0.5 ms, 4.0 with 1 ms, 4.4 with 2 ms; the
+    /// chain 7.5–7.8 with 0.5 ms, 6.1–6.3 with 1 ms (one run of three 8.7). At 2 ms a steady 1,000 msg/s stream that
+    /// came out of a burst stays paced (each read finds its message waiting) and its median latency went from 0.3 to
+    /// 1.2 ms; at 1 ms it did not.
     /// </summary>
     public static readonly TimeSpan DefaultPause = TimeSpan.FromMilliseconds(1);
 
