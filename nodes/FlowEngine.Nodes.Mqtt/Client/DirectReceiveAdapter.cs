@@ -27,9 +27,10 @@ internal sealed class DirectReceiveAdapterFactory(Action<MqttApplicationMessage>
 
     public IMqttChannelAdapter CreateClientAdapter(MqttClientOptions options, MqttPacketInspector packetInspector, IMqttNetLogger logger)
     {
+        var tcp = options.ChannelOptions as MqttClientTcpOptions;
         // Packets are read in place only from our own plain TCP stream: under TLS its buffer holds ciphertext.
-        var provider = options.ChannelOptions is MqttClientTcpOptions { StreamProvider: BatchingStreamProvider p, TlsOptions.UseTls: false } ? p : null;
-        var adapter = new DirectReceiveAdapter(_inner.CreateClientAdapter(options, packetInspector, logger), deliver, provider);
+        var adapter = new DirectReceiveAdapter(_inner.CreateClientAdapter(options, packetInspector, logger), deliver,
+            tcp?.StreamProvider as BatchingStreamProvider, readInPlace: tcp?.TlsOptions?.UseTls != true);
         if (Interlocked.Exchange(ref _current, adapter) is { } previous) Interlocked.Add(ref _readInPlaceBefore, previous.ReadInPlace);
         return adapter;
     }
@@ -55,8 +56,8 @@ internal sealed class DirectReceiveAdapterFactory(Action<MqttApplicationMessage>
 /// every message. Any packet the parser declines is read by MQTTnet from the same bytes.
 /// </para>
 /// </remarks>
-internal sealed class DirectReceiveAdapter(IMqttChannelAdapter inner, Action<MqttApplicationMessage> deliver, BatchingStreamProvider? streams = null)
-    : IMqttChannelAdapter
+internal sealed class DirectReceiveAdapter(IMqttChannelAdapter inner, Action<MqttApplicationMessage> deliver,
+    BatchingStreamProvider? streams = null, bool readInPlace = false) : IMqttChannelAdapter
 {
     /// <summary>Messages delivered before the publishes they caused are sent even though more input is waiting.</summary>
     public const int MaxMessagesPerSendBatch = 256;
@@ -79,7 +80,9 @@ internal sealed class DirectReceiveAdapter(IMqttChannelAdapter inner, Action<Mqt
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
         await inner.ConnectAsync(cancellationToken).ConfigureAwait(false);
-        _stream = streams?.TakeLastConnected();
+        // Taken even when not read in place, so the provider keeps no closed stream (and its buffer) alive.
+        var stream = streams?.TakeLastConnected();
+        _stream = readInPlace ? stream : null;
         _v5 = inner.PacketFormatterAdapter.ProtocolVersion == MqttProtocolVersion.V500;
     }
     public Task DisconnectAsync(CancellationToken cancellationToken) => inner.DisconnectAsync(cancellationToken);
@@ -96,35 +99,30 @@ internal sealed class DirectReceiveAdapter(IMqttChannelAdapter inner, Action<Mqt
         {
             while (true)
             {
-                if (_stream is { } stream)
+                if (_stream is { Buffered.IsEmpty: true } empty)
                 {
-                    if (stream.Buffered.IsEmpty)
-                    {
-                        var filling = stream.FillAsync(cancellationToken);
-                        if (!filling.IsCompleted) SendBatch.End();
-                        await filling.ConfigureAwait(false);
-                    }
-                    if (TryReadInPlace(stream, out var inPlace))
-                    {
-                        if (++delivered % MaxMessagesPerSendBatch == 0) SendBatch.End();
-                        SendBatch.Begin();
-                        deliver(inPlace.Message);
-                        if (inPlace.Acknowledgement is { } ack) await AcknowledgeAsync(ack, cancellationToken).ConfigureAwait(false);
-                        continue;
-                    }
+                    var filling = empty.FillAsync(cancellationToken);
+                    if (!filling.IsCompleted) SendBatch.End();
+                    await filling.ConfigureAwait(false);
                 }
-                var receiving = inner.ReceivePacketAsync(cancellationToken);
-                if (!receiving.IsCompleted) SendBatch.End();
-                var packet = await receiving.ConfigureAwait(false);
-                if (packet is not MqttPublishPacket publish || publish.TopicAlias != 0) return packet;
+                if (_stream is null || !TryReadInPlace(_stream, out var received))
+                {
+                    var receiving = inner.ReceivePacketAsync(cancellationToken);
+                    if (!receiving.IsCompleted) SendBatch.End();
+                    var packet = await receiving.ConfigureAwait(false);
+                    if (packet is not MqttPublishPacket publish || publish.TopicAlias != 0) return packet;
+                    received = new ReceivedMessage(MqttApplicationMessageFactory.Create(publish),
+                        Acknowledgement(publish.QualityOfServiceLevel, publish.PacketIdentifier));
+                }
 
                 if (++delivered % MaxMessagesPerSendBatch == 0) SendBatch.End();
                 SendBatch.Begin();
-                deliver(MqttApplicationMessageFactory.Create(publish));
-
-                if (Acknowledgement(publish.QualityOfServiceLevel, publish.PacketIdentifier) is { } acknowledgement)
+                deliver(received.Message);
+                if (received.Acknowledgement is { } acknowledgement)
                 {
-                    await AcknowledgeAsync(acknowledgement, cancellationToken).ConfigureAwait(false);
+                    var sending = inner.SendPacketAsync(acknowledgement, cancellationToken);
+                    if (!sending.IsCompleted) SendBatch.End();
+                    await sending.ConfigureAwait(false);
                 }
             }
         }
@@ -134,13 +132,6 @@ internal sealed class DirectReceiveAdapter(IMqttChannelAdapter inner, Action<Mqt
         }
     }
 
-    private async Task AcknowledgeAsync(MqttPacket acknowledgement, CancellationToken cancellationToken)
-    {
-        var sending = inner.SendPacketAsync(acknowledgement, cancellationToken);
-        if (!sending.IsCompleted) SendBatch.End();
-        await sending.ConfigureAwait(false);
-    }
-
     private static MqttPacket? Acknowledgement(MqttQualityOfServiceLevel qos, ushort packetIdentifier) => qos switch
     {
         MqttQualityOfServiceLevel.AtLeastOnce => new MqttPubAckPacket { PacketIdentifier = packetIdentifier, ReasonCode = MqttPubAckReasonCode.Success },
@@ -148,10 +139,10 @@ internal sealed class DirectReceiveAdapter(IMqttChannelAdapter inner, Action<Mqt
         _ => null,
     };
 
-    private readonly record struct InPlaceMessage(MqttApplicationMessage Message, MqttPacket? Acknowledgement);
+    private readonly record struct ReceivedMessage(MqttApplicationMessage Message, MqttPacket? Acknowledgement);
 
     /// <summary>Reads the next packet from the stream's buffer when it is a PUBLISH the parser takes.</summary>
-    private bool TryReadInPlace(BatchingSocketStream stream, out InPlaceMessage message)
+    private bool TryReadInPlace(BatchingSocketStream stream, out ReceivedMessage message)
     {
         if (!PublishPacketParser.TryParse(stream.Buffered, _v5, out var publish))
         {
@@ -161,7 +152,7 @@ internal sealed class DirectReceiveAdapter(IMqttChannelAdapter inner, Action<Mqt
         // The payload is copied (as MQTTnet does): subscribers may keep it (a buffer payload, a message posted for
         // later), and the next receive refills the buffer.
         var payload = publish.Payload;
-        message = new InPlaceMessage(new MqttApplicationMessage
+        message = new ReceivedMessage(new MqttApplicationMessage
         {
             Topic = Encoding.UTF8.GetString(publish.Topic),
             Payload = payload.IsEmpty ? default : new ReadOnlySequence<byte>(payload.ToArray()),
