@@ -22,6 +22,9 @@ internal static class TestNodes
                 new PropertyDeclaration("limit", PropertyKind.Number),
             ],
         }, s => new UsesConfigNode(s));
+        registry.Register(new NodeDeclaration("test-closing-config") { IsConfig = true, Inputs = 0, Outputs = 0,
+            Properties = [new PropertyDeclaration("uses", PropertyKind.ConfigReference) { ConfigType = "test-closing-config" },
+                          new PropertyDeclaration("journal", PropertyKind.String)] }, s => new ClosingConfigNode(s));
         registry.Register(new NodeDeclaration("test-no-done") { ReportsCompletion = false }, s => new PassNode(s));
         registry.Register(new NodeDeclaration("test-pass"), s => new PassNode(s));
         registry.Register(new NodeDeclaration("test-env"), s => new EnvNode(s));
@@ -84,6 +87,29 @@ internal static class TestNodes
     internal sealed class ConfigNode(NodeSetup setup) : FlowNode(setup)
     {
         public string Setting { get; } = setup.Config.GetString("setting");
+    }
+
+    /// <summary>Journals of <see cref="ClosingConfigNode"/>, by the name its flow gives in "journal".</summary>
+    public static readonly System.Collections.Concurrent.ConcurrentDictionary<string, System.Collections.Concurrent.ConcurrentQueue<string>> CloseJournals = new();
+
+    /// <summary>
+    /// A config node that may use another of its kind and takes a while to close: it writes "start id" and "end id"
+    /// to its journal, so a test sees whether closes overlapped.
+    /// </summary>
+    private sealed class ClosingConfigNode(NodeSetup setup) : FlowNode(setup)
+    {
+        private readonly ClosingConfigNode? _uses = setup.ConfigNode<ClosingConfigNode>("uses");
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _journal = CloseJournals.GetOrAdd(setup.Config.GetString("journal"), _ => new());
+
+        public bool Closed { get; private set; }
+
+        protected override async ValueTask OnCloseAsync(bool removed, CancellationToken cancellationToken)
+        {
+            _journal.Enqueue($"start {Id}" + (_uses is { Closed: true } ? $" ({_uses.Id} already closed)" : ""));
+            await Task.Delay(30, cancellationToken);
+            Closed = true;
+            _journal.Enqueue($"end {Id}");
+        }
     }
 
     private sealed class UsesConfigNode : FlowNode

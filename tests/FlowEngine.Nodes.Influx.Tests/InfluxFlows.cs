@@ -20,18 +20,18 @@ internal static class InfluxFlows
     public static string Writer(string serverJson, string type = "influx out", string properties = "", string serverProperty = "server") => $$"""
         [{"id":"tab","type":"tab"},
          {{serverJson}},
-         {"id":"out","type":"{{type}}","z":"tab","{{serverProperty}}":"srv"{{properties}}},
-         {"id":"catch","type":"catch","z":"tab","scope":null,"wires":[["errors"]]},
-         {"id":"errors","type":"helper","z":"tab"}]
+         {"id":"out","type":"{{type}}","z":"tab","x":200,"y":100,"{{serverProperty}}":"srv"{{properties}}},
+         {"id":"catch","type":"catch","z":"tab","x":100,"y":200,"scope":null,"wires":[["errors"]]},
+         {"id":"errors","type":"helper","z":"tab","x":300,"y":200}]
         """;
 
     public static string Reader(string serverJson, string type = "influx query", string properties = "", string serverProperty = "server") => $$"""
         [{"id":"tab","type":"tab"},
          {{serverJson}},
-         {"id":"q","type":"{{type}}","z":"tab","{{serverProperty}}":"srv"{{properties}},"wires":[["rows"]]},
-         {"id":"rows","type":"helper","z":"tab"},
-         {"id":"catch","type":"catch","z":"tab","scope":null,"wires":[["errors"]]},
-         {"id":"errors","type":"helper","z":"tab"}]
+         {"id":"q","type":"{{type}}","z":"tab","x":200,"y":100,"{{serverProperty}}":"srv"{{properties}},"wires":[["rows"]]},
+         {"id":"rows","type":"helper","z":"tab","x":400,"y":100},
+         {"id":"catch","type":"catch","z":"tab","x":100,"y":200,"scope":null,"wires":[["errors"]]},
+         {"id":"errors","type":"helper","z":"tab","x":300,"y":200}]
         """;
 
     public static string Json(string text) => System.Text.Json.JsonSerializer.Serialize(text);

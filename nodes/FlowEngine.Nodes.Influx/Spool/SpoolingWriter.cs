@@ -85,7 +85,21 @@ public sealed class SpoolingWriter : IAsyncDisposable
         {
             pending.Clear();
             while (pending.Count < 256 && reader.TryRead(out var batch)) pending.Add(batch);
-            var result = _spool.Append(pending);
+            SpoolAppendResult result;
+            try
+            {
+                result = _spool.Append(pending);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                // The spool file failed (disk full, I/O error): the points are lost, but the appender must live on,
+                // or every later batch would be lost too without a word.
+                var lost = pending.Sum(b => (long)b.Item1);
+                Interlocked.Add(ref _refusedNew, lost);
+                _error($"could not store {lost} points in the spool {_spool.Path}, which were dropped: {ex.Message}");
+                _changed();
+                continue;
+            }
             if (result.DroppedOldest > 0)
             {
                 Interlocked.Add(ref _droppedOldest, result.DroppedOldest);
@@ -106,9 +120,10 @@ public sealed class SpoolingWriter : IAsyncDisposable
         var token = _stopSending.Token;
         var delay = _options.RetryDelay;
         var oneBatchAtATime = false;
-        try
+        while (!token.IsCancellationRequested)
         {
-            while (!token.IsCancellationRequested)
+            Exception failure;
+            try
             {
                 var batches = _spool.PeekOldest(_options.MaxPointsPerWrite);
                 if (batches.Count == 0)
@@ -121,25 +136,8 @@ public sealed class SpoolingWriter : IAsyncDisposable
                 try
                 {
                     await _client.WriteAsync(_target, body, token).ConfigureAwait(false);
-                    Interlocked.Add(ref _written, _spool.Remove(batches));
-                    delay = _options.RetryDelay;
-                    oneBatchAtATime = false;
-                    var recovered = _retrying;
-                    _retrying = false;
-                    _nextRetry = null;
-                    if (recovered) _lastError = null;
-                    _changed();
                 }
-                catch (InfluxWriteException ex) when (ex.IsRetryable)
-                {
-                    _retrying = true;
-                    _lastError = ex.Message;
-                    _nextRetry = delay;
-                    _changed();
-                    await Task.Delay(delay, _options.TimeProvider, token).ConfigureAwait(false);
-                    delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
-                }
-                catch (InfluxWriteException ex)
+                catch (InfluxWriteException ex) when (!ex.IsRetryable)
                 {
                     if (batches.Count > 1)
                     {
@@ -153,11 +151,44 @@ public sealed class SpoolingWriter : IAsyncDisposable
                     _lastError = ex.Message;
                     _error($"InfluxDB refused a batch of {count} points, which were dropped: {ex.Message}");
                     _changed();
+                    continue;
                 }
+                Interlocked.Add(ref _written, _spool.Remove(batches));
+                delay = _options.RetryDelay;
+                oneBatchAtATime = false;
+                var recovered = _retrying;
+                _retrying = false;
+                _nextRetry = null;
+                if (recovered) _lastError = null;
+                _changed();
+                continue;
             }
-        }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
-        {
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                failure = ex;
+            }
+
+            // Unreachable, 5xx and the like, but also what is not an answer of the server at all (the client disposed
+            // under us, the spool failing to delete a written batch): the batches stay and are sent again after the
+            // delay; a batch written twice overwrites itself. Only the unexpected kind is logged: the status shows the rest.
+            _retrying = true;
+            _lastError = failure.Message;
+            _nextRetry = delay;
+            if (failure is not InfluxWriteException) _error($"writing the spool to InfluxDB failed, will retry: {failure.Message}");
+            _changed();
+            try
+            {
+                await Task.Delay(delay, _options.TimeProvider, token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            {
+                return;
+            }
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, _options.RetryMaxDelay.Ticks));
         }
     }
 
@@ -165,10 +196,18 @@ public sealed class SpoolingWriter : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _incoming.Writer.TryComplete();
-        if (_appender is not null) await _appender.ConfigureAwait(false);
-        await _stopSending.CancelAsync().ConfigureAwait(false);
-        if (_sender is not null) await _sender.ConfigureAwait(false);
-        _stopSending.Dispose();
-        _spool.Dispose();
+        try
+        {
+            if (_appender is not null) await _appender.ConfigureAwait(false);
+            await _stopSending.CancelAsync().ConfigureAwait(false);
+            if (_sender is not null) await _sender.ConfigureAwait(false);
+        }
+        finally
+        {
+            // Always closed: a LiteDB file left open keeps its last batches in its log, where the next instance of
+            // the node (a redeploy opens the same file) does not see them.
+            _stopSending.Dispose();
+            _spool.Dispose();
+        }
     }
 }

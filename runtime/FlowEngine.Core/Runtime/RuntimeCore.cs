@@ -196,15 +196,15 @@ internal sealed partial class RuntimeCore : IRuntimeServices, INodeDirectory
 
         if (persist is not null) await persist(cancellationToken).ConfigureAwait(false);
 
-        // Stop what is not kept: flow nodes first, then config nodes (§2.8).
+        // Stop what is not kept: flow nodes first, then config nodes (§2.8), each before the config nodes it uses.
         var stopping = oldRunners.Values.Where(r => !kept.ContainsKey(r.Id)).ToList();
         long dropped = 0;
         var closeDeadline = TimeSpan.FromSeconds(5);
         var stoppedFlowNodes = await Task.WhenAll(stopping.Where(r => !r.IsConfig)
             .Select(r => r.DrainAndCloseAsync(!plan.Nodes.ContainsKey(r.Id), closeDeadline, cancellationToken))).ConfigureAwait(false);
-        var stoppedConfigNodes = await Task.WhenAll(stopping.Where(r => r.IsConfig)
-            .Select(r => r.DrainAndCloseAsync(!plan.Nodes.ContainsKey(r.Id), closeDeadline, cancellationToken))).ConfigureAwait(false);
-        dropped = stoppedFlowNodes.Sum() + stoppedConfigNodes.Sum();
+        var droppedByConfigNodes = await CloseConfigNodesAsync(stopping.Where(r => r.IsConfig).ToList(), _plans,
+            r => r.DrainAndCloseAsync(!plan.Nodes.ContainsKey(r.Id), closeDeadline, cancellationToken)).ConfigureAwait(false);
+        dropped = stoppedFlowNodes.Sum() + droppedByConfigNodes;
         if (dropped > 0) LogDropped(_logger, dropped);
 
         // Node context: wiped when a node restarts and no contextStorage is configured (Node-RED §2.9).
@@ -618,14 +618,45 @@ internal sealed partial class RuntimeCore : IRuntimeServices, INodeDirectory
         }
     }
 
-    /// <summary>Stops every node (shutdown): flow nodes first, then config nodes, each with the close deadline.</summary>
+    /// <summary>Stops every node (shutdown): flow nodes first, then config nodes (each before those it uses), each with the close deadline.</summary>
     public async Task StopAllAsync(CancellationToken cancellationToken)
     {
         var runners = _runners;
         _runners = new(StringComparer.Ordinal);
         await Task.WhenAll(runners.Values.Where(r => !r.IsConfig).Select(r => r.DrainAndCloseAsync(false, TimeSpan.FromSeconds(5), cancellationToken))).ConfigureAwait(false);
-        await Task.WhenAll(runners.Values.Where(r => r.IsConfig).Select(r => r.DrainAndCloseAsync(false, TimeSpan.FromSeconds(5), cancellationToken))).ConfigureAwait(false);
+        await CloseConfigNodesAsync(runners.Values.Where(r => r.IsConfig).ToList(), _plans,
+            r => r.DrainAndCloseAsync(false, TimeSpan.FromSeconds(5), cancellationToken)).ConfigureAwait(false);
         Started = false;
+    }
+
+    /// <summary>
+    /// Closes config nodes in waves: a config node that uses another (a broker and its tls-config, a writer declared
+    /// without x/y, which Node-RED's format makes a config node, and its server) closes before the one it uses, so it
+    /// never finishes its work against a connection already disposed. Nodes in a reference cycle close together.
+    /// Returns the messages dropped.
+    /// </summary>
+    private static async Task<long> CloseConfigNodesAsync(List<NodeRunner> closing, IReadOnlyDictionary<string, NodePlan> plans, Func<NodeRunner, Task<long>> close)
+    {
+        long dropped = 0;
+        var open = closing.ToDictionary(r => r.Id, StringComparer.Ordinal);
+        while (open.Count > 0)
+        {
+            var used = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var runner in open.Values)
+            {
+                if (!plans.TryGetValue(runner.Id, out var runnerPlan)) continue;
+                foreach (var (key, value) in runnerPlan.Config)
+                {
+                    if (key is "id" or "type" or "z" or "g" or "wires") continue;
+                    if (value is string id && id != runner.Id && open.ContainsKey(id)) used.Add(id);
+                }
+            }
+            var wave = open.Values.Where(r => !used.Contains(r.Id)).ToList();
+            if (wave.Count == 0) wave = open.Values.ToList();
+            dropped += (await Task.WhenAll(wave.Select(close)).ConfigureAwait(false)).Sum();
+            foreach (var runner in wave) open.Remove(runner.Id);
+        }
+        return dropped;
     }
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Warning, Message = "Deploy: {Count} queued message(s) could not be finished before their node closed")]

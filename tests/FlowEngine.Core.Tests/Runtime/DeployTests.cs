@@ -105,6 +105,40 @@ public sealed class DeployTests
     }
 
     [Fact]
+    public async Task Config_nodes_close_after_the_config_nodes_that_use_them_on_deploy_and_on_shutdown()
+    {
+        // c uses b, b uses a; d stands alone. A node is a config node in the flow format when it has no x/y, so a
+        // writer declared without them closes among config nodes: it must not find its server already closed.
+        static string Chain(string journal, string setting = "") => $$"""
+            [{"id":"t","type":"tab"},
+             {"id":"a","type":"test-closing-config","journal":"{{journal}}"{{setting}}},
+             {"id":"b","type":"test-closing-config","journal":"{{journal}}","uses":"a"},
+             {"id":"c","type":"test-closing-config","journal":"{{journal}}","uses":"b"},
+             {"id":"d","type":"test-closing-config","journal":"{{journal}}"}]
+            """;
+        var journal = "close-order-" + Guid.NewGuid().ToString("N");
+        var events = TestNodes.CloseJournals.GetOrAdd(journal, _ => new());
+        var flow = await Flows.StartAsync(Chain(journal));
+        await using (flow)
+        {
+            await flow.DeployAsync(Chain(journal, ""","name":"renamed" """), DeploymentType.Full);
+            AssertClosedInOrder(events.ToList());
+            events.Clear();
+        }
+        AssertClosedInOrder(events.ToList());
+
+        static void AssertClosedInOrder(List<string> events)
+        {
+            Assert.Equal(8, events.Count);
+            Assert.DoesNotContain(events, e => e.Contains("already closed", StringComparison.Ordinal));
+            Assert.True(events.IndexOf("end c") < events.IndexOf("start b"), string.Join(", ", events));
+            Assert.True(events.IndexOf("end b") < events.IndexOf("start a"), string.Join(", ", events));
+            // Independent config nodes still close together: d starts before the first wave ends.
+            Assert.True(events.IndexOf("start d") < events.IndexOf("end c"), string.Join(", ", events));
+        }
+    }
+
+    [Fact]
     public async Task An_invalid_deploy_is_refused_whole_and_the_running_flows_keep_running()
     {
         await using var flow = await Flows.StartAsync(TwoChains);
