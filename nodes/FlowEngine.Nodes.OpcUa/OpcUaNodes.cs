@@ -34,8 +34,7 @@ public static class OpcUaNodes
         ArgumentNullException.ThrowIfNull(runtime);
         if (adminRoot is null) return;
         var prefix = "/" + adminRoot.Trim('/');
-        Func<HttpContext, Task<IResult>> browse = context => OpcUaBrowseEndpoint.HandleAsync(context, runtime.FindNode);
-        endpoints.MapGet(prefix.TrimEnd('/') + "/opcua/browse", (Delegate)browse)
+        endpoints.MapGet(prefix.TrimEnd('/') + "/opcua/browse", Task<IResult> (HttpContext context) => OpcUaBrowseEndpoint.HandleAsync(context, runtime.FindNode))
             .WithMetadata(new EndpointPermission("flows.read"));
     }
 }

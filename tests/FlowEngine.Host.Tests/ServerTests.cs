@@ -142,5 +142,24 @@ public sealed class ServerTests
         using var response = await host.Client.GetAsync("/no/such/thing");
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("""{"code":"not_found","message":"Cannot GET /no/such/thing"}""", await response.Content.ReadAsStringAsync());
+        using var post = await host.Client.PostAsync("/no/such/thing", new StringContent("{}"));
+        Assert.Equal("""{"code":"not_found","message":"Cannot POST /no/such/thing"}""", await post.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_browser_navigation_to_any_editor_path_gets_the_editor_page_and_the_fallback_does_not_take_it()
+    {
+        // The editor routes in the browser (/#flow/x, reloads of deep links): a navigation without a dot in its last
+        // segment gets the page; the catch-all 404 must stay behind it.
+        await using var host = await TestHost.StartAsync();
+        foreach (var path in new[] { "/", "/some/deep/link", "/red" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, path);
+            request.Headers.Accept.ParseAdd("text/html");
+            using var response = await host.Client.SendAsync(request);
+            // 200 with the page, or 503 with a page saying how to build the editor when it is not built.
+            Assert.NotEqual(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        }
     }
 }

@@ -17,8 +17,8 @@ internal static class AuthEndpoints
         var auth = services.Auth;
         group.MapGet("/auth/login", () => AdminResults.Json(auth is null ? new JsObject() : LoginPrompts(auth)));
         if (auth is null) return;
-        group.MapPost("/auth/token", AdminApi.Handler(context => TokenAsync(context, services, auth)));
-        group.MapPost("/auth/revoke", AdminApi.Handler(context => RevokeAsync(context, services, auth)));
+        group.MapPost("/auth/token", Task<IResult> (HttpContext context) => TokenAsync(context, services, auth));
+        group.MapPost("/auth/revoke", Task<IResult> (HttpContext context) => RevokeAsync(context, services, auth));
     }
 
     private static JsObject LoginPrompts(AdminAuthService auth)

@@ -19,7 +19,7 @@ internal static class FlowEndpoints
     {
         group.MapGet("/flow/{id}", (string id) => AdminResults.Json(Describe(services.Flows.Current, id)
             ?? throw ErrorResponses.NotFoundError($"No flow with id {id}")));
-        group.MapPost("/flow", AdminApi.Handler(context => AddAsync(context, services)));
+        group.MapPost("/flow", Task<IResult> (HttpContext context) => AddAsync(context, services));
         group.MapPut("/flow/{id}", (HttpContext context, string id) => UpdateAsync(context, services, id));
         group.MapDelete("/flow/{id}", (string id) => RemoveAsync(services, id));
     }

@@ -18,12 +18,12 @@ internal static class FlowsEndpoints
     public static void Map(RouteGroupBuilder group, AdminServices services)
     {
         group.MapGet("/flows", (HttpContext context) => GetFlows(context, services));
-        group.MapPost("/flows", AdminApi.Handler(context => PostFlowsAsync(context, services)));
+        group.MapPost("/flows", Task<IResult> (HttpContext context) => PostFlowsAsync(context, services));
         group.MapGet("/flows/state", () => AdminResults.Json(new JsObject { ["state"] = services.Flows.State }));
         if (services.Configuration.RuntimeStateEnabled)
         {
             // Node-RED offers this route only when settings enable it; otherwise it is a 404 (§4.1).
-            group.MapPost("/flows/state", AdminApi.Handler(context => PostStateAsync(context, services)));
+            group.MapPost("/flows/state", Task<IResult> (HttpContext context) => PostStateAsync(context, services));
         }
         else
         {

@@ -25,17 +25,17 @@ internal static class IndustrialEndpoints
         group.MapGet("/alarms", (HttpContext c) => Write(api.ListAlarms(Query(c, "tag"), Query(c, "state"))));
         group.MapGet("/alarms/history", (HttpContext c) => Write(api.History(Query(c, "page"), Query(c, "pageSize"), Query(c, "tag"),
             Query(c, "alarmId"), Query(c, "from"), Query(c, "to"))));
-        group.MapPost("/alarms/{action}", AdminApi.Handler(async c =>
+        group.MapPost("/alarms/{action}", async Task<IResult> (HttpContext c) =>
         {
             var body = await services.ReadBodyAsync(c).ConfigureAwait(false);
             return Write(await api.CommandAsync((string)c.GetRouteValue("action")!, body.Value as JsObject, UserOf(c), null, c.RequestAborted).ConfigureAwait(false));
-        }));
-        group.MapPost("/alarms/{id}/{action}", AdminApi.Handler(async c =>
+        });
+        group.MapPost("/alarms/{id}/{action}", async Task<IResult> (HttpContext c) =>
         {
             var body = await services.ReadBodyAsync(c).ConfigureAwait(false);
             var id = Uri.UnescapeDataString((string)c.GetRouteValue("id")!);
             return Write(await api.CommandAsync((string)c.GetRouteValue("action")!, body.Value as JsObject, UserOf(c), id, c.RequestAborted).ConfigureAwait(false));
-        }));
+        });
 
         group.MapGet("/cvt", (HttpContext c) => Write(api.CurrentValues(Query(c, "table"), Query(c, "prefix"))));
         group.MapGet("/cvt/tables", () => Write(api.CurrentValueTableNames()));
@@ -43,7 +43,7 @@ internal static class IndustrialEndpoints
 
         group.MapGet("/assets", () => Write(api.ListAssets()));
         group.MapGet("/assets/{*tag}", (string tag) => Write(api.GetAsset(tag)));
-        group.MapPut("/assets", AdminApi.Handler(async c =>
+        group.MapPut("/assets", async Task<IResult> (HttpContext c) =>
         {
             ApiResult result;
             if (IsCsv(c.Request.ContentType))
@@ -59,14 +59,14 @@ internal static class IndustrialEndpoints
             }
             if (result.StatusCode == 200) services.Audit?.Record("assets.replace", AdminAuthMiddleware.UserName(c), result.Body as JsObject);
             return Write(result);
-        }));
-        group.MapPut("/assets/{*tag}", AdminApi.Handler(async c =>
+        });
+        group.MapPut("/assets/{*tag}", async Task<IResult> (HttpContext c) =>
         {
             var tag = (string)c.GetRouteValue("tag")!;
             var result = api.PutAsset(tag, (await services.ReadBodyAsync(c).ConfigureAwait(false)).Value);
             if (result.StatusCode == 200) services.Audit?.Record("assets.put", AdminAuthMiddleware.UserName(c), new JsObject { ["tag"] = tag });
             return Write(result);
-        }));
+        });
         group.MapDelete("/assets/{*tag}", (HttpContext c, string tag) =>
         {
             var result = api.DeleteAsset(tag);
