@@ -14,14 +14,12 @@ RUN npm install --no-audit --no-fund
 COPY editor/ ./
 RUN npm run build
 
-# 2. The .NET program, published framework-dependent for the image's platform with ReadyToRun code (start-up runs
-#    precompiled code: 0.80 → 0.66 s to the first answer, tests/bench/README.md); the editor from stage 1 goes next to it.
+# 2. The .NET program, published framework-dependent; the editor from stage 1 goes next to it.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS publish
 WORKDIR /src
 COPY . .
 COPY --from=editor /src/editor/dist editor/dist
-RUN dotnet publish runtime/FlowEngine.Host -c Release -o /app -p:SkipEditorBuild=true \
-    --use-current-runtime --self-contained false -p:PublishReadyToRun=true
+RUN dotnet publish runtime/FlowEngine.Host -c Release -o /app -p:SkipEditorBuild=true
 
 # 3. The runtime image: ASP.NET Core, ffmpeg for the camera nodes, curl for the health check.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime

