@@ -41,7 +41,7 @@ public class OutageTests
         await peer.StopAsync();
         await SendAsync(40_000);
         // The node keeps accepting while the server is away; its status says it is spooling.
-        var spooling = await WaitUntilAsync(() => flow.Statuses.Any(s => s.Status.Text?.StartsWith("spool", StringComparison.Ordinal) == true), Wait);
+        var spooling = await Waiting.UntilAsync(() => flow.Statuses.Any(s => s.Status.Text?.StartsWith("spool", StringComparison.Ordinal) == true), Wait);
         Assert.True(spooling, "no spool status while influxd was down");
         await Task.Delay(1500);
         await peer.RestartAsync();
@@ -114,7 +114,7 @@ public class OutageTests
             Writer(Server(peer.Url, "plant"), properties: ""","measurement":"s","batchSize":10,"batchInterval":0,"retryDelay":100,"retryMaxDelay":200,"spoolMaxPoints":100,"spoolOverflow":"drop-newest" """),
             Options());
         for (var i = 0; i < 150; i++) flow.Send("out", Point(i).Json);
-        Assert.True(await WaitUntilAsync(() => flow.Statuses.Any(s => s.Status.Text?.Contains("spool full", StringComparison.Ordinal) == true), Wait),
+        Assert.True(await Waiting.UntilAsync(() => flow.Statuses.Any(s => s.Status.Text?.Contains("spool full", StringComparison.Ordinal) == true), Wait),
             "no spool-full status: " + string.Join(" | ", flow.Statuses.Select(s => s.Status.Text)));
         Assert.Contains(flow.Logs, l => l.Message.Contains("spool full (100 points): refused", StringComparison.Ordinal));
         Assert.Contains(flow.Statuses, s => s.Status.Text?.Contains("drop-newest", StringComparison.Ordinal) == true && s.Status.Text.Contains("/100", StringComparison.Ordinal));
@@ -133,7 +133,7 @@ public class OutageTests
             Writer(Server(peer.Url, "plant"), properties: ""","measurement":"s","batchSize":10,"batchInterval":0,"retryDelay":100,"retryMaxDelay":200,"spoolMaxPoints":100,"spoolOverflow":"drop-oldest" """),
             Options());
         for (var i = 0; i < 150; i++) flow.Send("out", Point(i).Json);
-        Assert.True(await WaitUntilAsync(() => flow.Logs.Any(l => l.Message.Contains("oldest unwritten points", StringComparison.Ordinal)), Wait));
+        Assert.True(await Waiting.UntilAsync(() => flow.Logs.Any(l => l.Message.Contains("oldest unwritten points", StringComparison.Ordinal)), Wait));
         await flow.SettleAsync();
         await peer.RestartAsync();
         Assert.Equal(100, await peer.WaitForCountAsync("SELECT count(v) FROM s", "plant", 100, Wait));
@@ -170,16 +170,5 @@ public class OutageTests
             statuses:
             {string.Join("\n", flow.Statuses.Select(s => $"{s.Node.Id}: {s.Status.Text}"))}
             """);
-    }
-
-    private static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan wait)
-    {
-        var deadline = DateTime.UtcNow + wait;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) return false;
-            await Task.Delay(50);
-        }
-        return true;
     }
 }

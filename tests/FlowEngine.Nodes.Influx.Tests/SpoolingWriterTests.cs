@@ -36,10 +36,10 @@ public sealed class SpoolingWriterTests(InfluxPeerFixture fixture) : IClassFixtu
         var writer = NewWriter(client, "plant", FastRetries);
         writer.Start();
         writer.Enqueue(500, Lines(0, 500));
-        Assert.True(await WaitUntilAsync(() => writer.State.Retrying, Wait), "the writer never tried to write");
+        Assert.True(await Waiting.UntilAsync(() => writer.State.Retrying, Wait), "the writer never tried to write");
         client.Dispose();
         writer.Enqueue(200, Lines(500, 200));
-        Assert.True(await WaitUntilAsync(() => _errors.Any(e => e.Contains("disposed", StringComparison.Ordinal)), Wait),
+        Assert.True(await Waiting.UntilAsync(() => _errors.Any(e => e.Contains("disposed", StringComparison.Ordinal)), Wait),
             "no error about the disposed client: " + string.Join(" | ", _errors));
 
         await writer.DisposeAsync();
@@ -64,7 +64,7 @@ public sealed class SpoolingWriterTests(InfluxPeerFixture fixture) : IClassFixtu
             writer.Start();
             writer.Enqueue(300, Lines(0, 300));
             Assert.Equal(300, await fixture.Peer.WaitForCountAsync("SELECT count(v) FROM s", database, 300, Wait));
-            Assert.True(await WaitUntilAsync(() => writer.State.Written == 300, Wait), $"written: {writer.State.Written}");
+            Assert.True(await Waiting.UntilAsync(() => writer.State.Written == 300, Wait), $"written: {writer.State.Written}");
         }
         Assert.Contains(_errors, e => e.Contains("will retry", StringComparison.Ordinal) && e.Contains(FailsOnceHandler.Message, StringComparison.Ordinal));
     }
@@ -78,22 +78,11 @@ public sealed class SpoolingWriterTests(InfluxPeerFixture fixture) : IClassFixtu
         writer.Spool.Dispose();
         writer.Enqueue(10, Lines(0, 10));
         writer.Enqueue(5, Lines(10, 5));
-        Assert.True(await WaitUntilAsync(() => _errors.Sum(e => e.StartsWith("could not store ", StringComparison.Ordinal) ? int.Parse(e.Split(' ')[3]) : 0) == 15, Wait),
+        Assert.True(await Waiting.UntilAsync(() => _errors.Sum(e => e.StartsWith("could not store ", StringComparison.Ordinal) ? int.Parse(e.Split(' ')[3]) : 0) == 15, Wait),
             "errors: " + string.Join(" | ", _errors));
         Assert.Equal(15, writer.State.RefusedNew);
         await writer.DisposeAsync();
         client.Dispose();
-    }
-
-    private static async Task<bool> WaitUntilAsync(Func<bool> condition, TimeSpan wait)
-    {
-        var deadline = DateTime.UtcNow + wait;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline) return false;
-            await Task.Delay(20);
-        }
-        return true;
     }
 
     public void Dispose()
