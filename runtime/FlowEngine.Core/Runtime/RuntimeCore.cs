@@ -289,14 +289,17 @@ internal sealed partial class RuntimeCore : IRuntimeServices, INodeDirectory
         return current?.Id ?? scopeId;
     }
 
-    private static bool ReferencesPendingConfig(NodePlan node, List<NodePlan> pending, FlowPlan plan)
+    private static bool ReferencesPendingConfig(NodePlan node, List<NodePlan> pending, FlowPlan plan) =>
+        ReferencedIds(node).Any(id => plan.Nodes.TryGetValue(id, out var target) && target.IsConfig && pending.Contains(target));
+
+    /// <summary>Other nodes' ids named by a node's top-level properties: how a node refers to the config nodes it uses.</summary>
+    private static IEnumerable<string> ReferencedIds(NodePlan node)
     {
         foreach (var (key, value) in node.Config)
         {
             if (key is "id" or "type" or "z" or "g" or "wires") continue;
-            if (value is string s && s != node.RuntimeId && plan.Nodes.TryGetValue(s, out var target) && target.IsConfig && pending.Contains(target)) return true;
+            if (value is string id && id != node.RuntimeId) yield return id;
         }
-        return false;
     }
 
     private static NodeIdentity Identity(NodePlan p) =>
@@ -637,24 +640,16 @@ internal sealed partial class RuntimeCore : IRuntimeServices, INodeDirectory
     /// </summary>
     private static async Task<long> CloseConfigNodesAsync(List<NodeRunner> closing, IReadOnlyDictionary<string, NodePlan> plans, Func<NodeRunner, Task<long>> close)
     {
+        var uses = closing.ToDictionary(r => r.Id,
+            r => plans.TryGetValue(r.Id, out var plan) ? ReferencedIds(plan).ToHashSet(StringComparer.Ordinal) : [], StringComparer.Ordinal);
         long dropped = 0;
-        var open = closing.ToDictionary(r => r.Id, StringComparer.Ordinal);
+        var open = closing;
         while (open.Count > 0)
         {
-            var used = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var runner in open.Values)
-            {
-                if (!plans.TryGetValue(runner.Id, out var runnerPlan)) continue;
-                foreach (var (key, value) in runnerPlan.Config)
-                {
-                    if (key is "id" or "type" or "z" or "g" or "wires") continue;
-                    if (value is string id && id != runner.Id && open.ContainsKey(id)) used.Add(id);
-                }
-            }
-            var wave = open.Values.Where(r => !used.Contains(r.Id)).ToList();
-            if (wave.Count == 0) wave = open.Values.ToList();
+            var wave = open.Where(r => !open.Any(user => uses[user.Id].Contains(r.Id))).ToList();
+            if (wave.Count == 0) wave = open;
             dropped += (await Task.WhenAll(wave.Select(close)).ConfigureAwait(false)).Sum();
-            foreach (var runner in wave) open.Remove(runner.Id);
+            open = open.Except(wave).ToList();
         }
         return dropped;
     }
